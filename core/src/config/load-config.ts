@@ -1,0 +1,115 @@
+/** @module Reads CoreConfig from environment variables (12-factor) and `switchboard.config.yaml`. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError, type CoreConfig } from './config.js';
+
+type Env = Record<string, string | undefined>;
+
+const int = (env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `expected an integer in [${min}, ${max}], got '${raw}'`);
+  return n;
+};
+
+const bool = (env: Env, name: string, fallback: boolean): boolean => {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `expected on/off (true/false, 1/0), got '${env[name]}'`);
+};
+
+interface FileConfig {
+  plugins?: unknown;
+  config?: unknown;
+}
+
+const readFileConfig = (file: string): FileConfig => {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(file, `cannot read or parse: ${(e as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(file, 'expected a mapping at the top level');
+  return parsed as FileConfig;
+};
+
+const envSliceName = (id: string) => `SWITCHBOARD_PLUGIN_${id.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/**
+ * Builds the configuration. Precedence: environment variable, then the config file, then the default.
+ *
+ * @example
+ * const config = loadConfig(process.env, process.cwd());
+ */
+export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()): CoreConfig => {
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const explicitFile = env.SWITCHBOARD_CONFIG;
+  const defaultFile = resolve(cwd, 'switchboard.config.yaml');
+  const configFile = explicitFile ? resolve(cwd, explicitFile) : existsSync(defaultFile) ? defaultFile : null;
+  if (explicitFile && !existsSync(configFile as string)) throw new ConfigError('SWITCHBOARD_CONFIG', `no such file: ${configFile}`);
+  const file = configFile ? readFileConfig(configFile) : {};
+  const rootDir = configFile ? dirname(configFile) : cwd;
+
+  let plugins: string[];
+  if (env.SWITCHBOARD_PLUGINS !== undefined) {
+    plugins = env.SWITCHBOARD_PLUGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  } else if (file.plugins === undefined) {
+    plugins = [];
+  } else if (Array.isArray(file.plugins) && file.plugins.every((p) => typeof p === 'string')) {
+    plugins = file.plugins;
+  } else {
+    throw new ConfigError(`${configFile}#/plugins`, 'expected a list of plugin paths or package names');
+  }
+
+  if (file.config !== undefined && (typeof file.config !== 'object' || file.config === null || Array.isArray(file.config))) {
+    throw new ConfigError(`${configFile}#/config`, 'expected a mapping of asset id to that plugin’s settings');
+  }
+  const pluginConfig = { ...((file.config as Record<string, Record<string, unknown>>) ?? {}) };
+  // SWITCHBOARD_PLUGIN_<ID>='{"key":1}' replaces keys of that plugin's slice, so secrets can stay out of the file.
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('SWITCHBOARD_PLUGIN_') || value === undefined) continue;
+    const id = Object.keys(pluginConfig).find((k) => envSliceName(k) === name) ?? name.slice(19).toLowerCase().replace(/_/g, '-');
+    let slice: unknown;
+    try {
+      slice = JSON.parse(value);
+    } catch {
+      throw new ConfigError(name, 'expected a JSON object');
+    }
+    if (typeof slice !== 'object' || slice === null || Array.isArray(slice)) throw new ConfigError(name, 'expected a JSON object');
+    pluginConfig[id] = { ...(pluginConfig[id] ?? {}), ...(slice as Record<string, unknown>) };
+  }
+
+  const databaseUrl = env.DATABASE_URL || `sqlite:${resolve(cwd, 'data/switchboard.sqlite')}`;
+  if (!/^(sqlite:|mysql:\/\/|mariadb:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      `expected sqlite:<path>, mysql://… or mariadb://…, got '${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}'`,
+    );
+  }
+
+  return {
+    env: nodeEnv,
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl,
+    migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
+    plugins,
+    pluginConfig,
+    rootDir,
+    configFile,
+    logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
+    accessLog: bool(env, 'ACCESS_LOG', true),
+    responseValidation: bool(env, 'RESPONSE_VALIDATION', nodeEnv !== 'production'),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1),
+    httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 10_000, 1),
+    publicUrl: env.PUBLIC_URL || null,
+  };
+};

@@ -1,0 +1,145 @@
+/**
+ * @module The request pipeline of one operation: parse and validate path, query, headers and body with the
+ * operation's precompiled validators, run the plugin's handler, check its answer against the manifest (when
+ * response validation is on) and serialize it. Errors are thrown and become problem+json in one place.
+ */
+import type { Handler as PluginHandler } from '@switchboard/sdk';
+import type { Context, Handler } from 'hono';
+import type { CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
+import { isJsonMediaType, toIssues } from '../validation/compile-operation.js';
+import { ANONYMOUS } from './context.js';
+import { HttpProblem } from './map-error.js';
+
+const invalid = (errors: ValidationIssue[], detail = 'The request does not match the operation’s schema.') =>
+  new HttpProblem({ status: 400, code: 'VALIDATION_FAILED', title: 'Bad Request', detail, errors });
+
+const readQuery = (c: Context, op: CompiledOperation): Record<string, unknown> => {
+  const all = c.req.queries();
+  const query: Record<string, unknown> = {};
+  for (const [name, values] of Object.entries(all)) {
+    const mode = op.queryArrays.get(name);
+    query[name] = mode === 'explode' ? values : mode === 'csv' ? values.flatMap((v) => v.split(',')) : values[0];
+  }
+  return query;
+};
+
+const mediaTypeOf = (c: Context): string | undefined => c.req.header('content-type')?.split(';')[0].trim().toLowerCase();
+
+const accepts = (declared: string[], actual: string): boolean =>
+  declared.some((d) => d === actual || d === '*/*' || (d.endsWith('/*') && actual.startsWith(d.slice(0, -1))));
+
+const readBody = async (c: Context, op: CompiledOperation): Promise<unknown> => {
+  const spec = op.body;
+  if (!spec) return undefined;
+  const length = c.req.header('content-length');
+  const hasBody = c.req.raw.body !== null && length !== '0';
+  const type = mediaTypeOf(c);
+  if (!hasBody) {
+    if (spec.required) throw invalid([{ pointer: '/body', message: 'is required' }], 'The request needs a body.');
+    return undefined;
+  }
+  if (!type || !accepts(spec.mediaTypes, type)) {
+    throw new HttpProblem({
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      title: 'Unsupported Media Type',
+      detail: `Send the body as ${spec.mediaTypes.join(' or ')}${type ? `, not ${type}` : ' with a Content-Type header'}.`,
+      accepted: spec.mediaTypes,
+    });
+  }
+  if (!isJsonMediaType(type)) return type.startsWith('text/') ? c.req.text() : c.req.arrayBuffer();
+  const text = await c.req.text();
+  if (text === '') {
+    if (spec.required) throw invalid([{ pointer: '/body', message: 'is required' }], 'The request needs a body.');
+    return undefined;
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new HttpProblem({
+      status: 400,
+      code: 'MALFORMED_JSON',
+      title: 'Bad Request',
+      detail: `The body is not valid JSON: ${(e as Error).message}`,
+      errors: [{ pointer: '/body', message: 'is not valid JSON' }],
+    });
+  }
+  if (spec.validate && !spec.validate(body)) throw invalid(toIssues(spec.validate.errors, '/body'));
+  return body;
+};
+
+interface HandlerResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const responseSpecFor = (op: CompiledOperation, status: number) =>
+  op.responses.get(String(status)) ?? op.responses.get(`${String(status)[0]}XX`) ?? op.responses.get('DEFAULT');
+
+/** A handler's answer that contradicts the manifest: a bug in the plugin, reported loudly. */
+const badResponse = (op: CompiledOperation, detail: string, errors?: ValidationIssue[]) =>
+  new HttpProblem({
+    status: 500,
+    code: 'RESPONSE_VALIDATION_FAILED',
+    title: 'Internal Server Error',
+    detail: `The handler of ${op.operationId} returned a response its manifest does not declare: ${detail}`,
+    ...(errors ? { errors } : {}),
+  });
+
+const checkResponse = (op: CompiledOperation, result: HandlerResult) => {
+  if (typeof result !== 'object' || result === null || !Number.isInteger(result.status)) {
+    throw badResponse(op, 'expected { status, body? }');
+  }
+  const spec = responseSpecFor(op, result.status);
+  if (!spec) throw badResponse(op, `status ${result.status} is not declared`);
+  if (spec.validate && !spec.validate(result.body))
+    throw badResponse(op, 'the body does not match', toIssues(spec.validate.errors, '/body'));
+};
+
+const send = (c: Context, op: CompiledOperation, result: HandlerResult): Response => {
+  const { status, body, headers } = result;
+  if (body === undefined || status === 204 || status === 304) return c.body(null, status as 200, headers);
+  const mediaType = responseSpecFor(op, status)?.mediaTypes[0];
+  if (mediaType && !isJsonMediaType(mediaType) && (typeof body === 'string' || body instanceof Uint8Array)) {
+    return c.body(body as string, status as 200, { 'content-type': mediaType, ...headers });
+  }
+  return c.json(body as object, status as 200, headers);
+};
+
+export interface OperationHandlerOptions {
+  op: CompiledOperation;
+  handler: PluginHandler<unknown>;
+  /** Runs the handler inside the plugin's request scope (its EntityManager fork), if it has one. */
+  runInScope: <T>(fn: () => T) => T;
+  responseValidation: boolean;
+}
+
+/** Builds the Hono handler of one operation. */
+export const createOperationHandler = ({ op, handler, runInScope, responseValidation }: OperationHandlerOptions): Handler =>
+  async function operation(c) {
+    const input = {
+      path: c.req.param() as Record<string, unknown>,
+      query: op.hasQuery ? readQuery(c, op) : {},
+      headers: {} as Record<string, unknown>,
+    };
+    for (const name of op.headerNames) {
+      const value = c.req.header(name);
+      if (value !== undefined) input.headers[name] = value;
+    }
+    if (op.validateParams && !op.validateParams(input)) throw invalid(toIssues(op.validateParams.errors));
+    const body = await readBody(c, op);
+    const ctx = {
+      params: input.path,
+      query: input.query,
+      headers: input.headers,
+      body,
+      caller: c.get('caller') ?? ANONYMOUS,
+      requestId: c.get('requestId'),
+      signal: c.req.raw.signal,
+    };
+    const result = (await runInScope(() => handler(ctx as never))) as HandlerResult;
+    if (responseValidation) checkResponse(op, result);
+    return send(c, op, result);
+  };

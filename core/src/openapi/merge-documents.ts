@@ -1,0 +1,73 @@
+/**
+ * @module The merged OpenAPI document of every loaded asset: paths under each asset's base path, components renamed
+ * `<asset id>.<name>` so two assets cannot clash, one tag per asset, operationIds `<asset id>.<operationId>`.
+ */
+import type { AssetMeta } from '../plugins/asset-meta.js';
+import { CORE_VERSION } from '../version.js';
+
+export interface MergeInput {
+  meta: AssetMeta;
+  doc: Record<string, unknown>;
+}
+
+/** Rewrites local refs to the renamed components and 3.0's `nullable` into 3.1 type arrays. */
+const rewrite = (node: unknown, id: string, openapi30: boolean): unknown => {
+  if (Array.isArray(node)) return node.map((n) => rewrite(n, id, openapi30));
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$ref' && typeof v === 'string') {
+      const m = /^#\/components\/([^/]+)\/(.+)$/.exec(v);
+      out[k] = m ? `#/components/${m[1]}/${id}.${m[2]}` : v;
+    } else out[k] = rewrite(v, id, openapi30);
+  }
+  if (openapi30 && out.nullable === true && typeof out.type === 'string') {
+    out.type = [out.type, 'null'];
+    delete out.nullable;
+  }
+  return out;
+};
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/** Builds the merged document (computed once per change of the loaded assets, never per request). */
+export const mergeDocuments = (assets: MergeInput[], publicUrl: string | null): Record<string, unknown> => {
+  const paths: Record<string, unknown> = {};
+  const components: Record<string, Record<string, unknown>> = {};
+  const tags: unknown[] = [];
+  for (const { meta, doc } of assets) {
+    const openapi30 = !String(doc.openapi).startsWith('3.1');
+    tags.push({
+      name: meta.id,
+      description: `${meta.title} (v${meta.version})`,
+      'x-switchboard': { asset: meta.id, basePath: meta.basePath },
+    });
+    for (const [path, item] of Object.entries((doc.paths as Record<string, Record<string, unknown>>) ?? {})) {
+      const merged: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(rewrite(item, meta.id, openapi30) as Record<string, unknown>)) {
+        if (METHODS.has(key) && value && typeof value === 'object') {
+          const op = value as Record<string, unknown>;
+          merged[key] = { ...op, operationId: `${meta.id}.${op.operationId}`, tags: [meta.id] };
+        } else merged[key] = value;
+      }
+      paths[`${meta.basePath}${path}`] = merged;
+    }
+    for (const [kind, entries] of Object.entries((doc.components as Record<string, Record<string, unknown>>) ?? {})) {
+      components[kind] ??= {};
+      const target = components[kind];
+      for (const [name, value] of Object.entries(entries ?? {})) target[`${meta.id}.${name}`] = rewrite(value, meta.id, openapi30);
+    }
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Switchboard',
+      version: CORE_VERSION,
+      description: 'Every asset loaded on this Switchboard platform, one tag per asset.',
+    },
+    servers: [{ url: publicUrl ?? '/' }],
+    tags,
+    paths,
+    components,
+  };
+};

@@ -1,0 +1,148 @@
+/**
+ * @module Assembles the platform: logger, DI container, plugins (prepared, then the database, then activated and
+ * started), the merged document and the Hono app. A plugin that fails to load is reported and left out.
+ */
+import 'reflect-metadata';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from '@switchboard/sdk';
+import type { Hono } from 'hono';
+import type { DestinationStream } from 'pino';
+import { container } from 'tsyringe';
+import type { CoreConfig } from '../config/config.js';
+import { createOrm, migrate, type NamedMigration, pingDatabase } from '../db/create-orm.js';
+import { createApp } from '../http/create-app.js';
+import { createLogger } from '../logging/create-logger.js';
+import { mergeDocuments } from '../openapi/merge-documents.js';
+import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
+import { LoadError } from '../plugins/load-error.js';
+import { type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
+import { PlatformEventBus } from '../services/event-bus.js';
+import { registerCoreServices } from '../services/register-services.js';
+
+export interface Platform {
+  config: CoreConfig;
+  app: Hono;
+  orm: MikroORM;
+  log: Logger;
+  plugins: ActivePlugin[];
+  /** Plugins left out, with why. */
+  loadErrors: LoadError[];
+  migrationsApplied: string[];
+  document: Record<string, unknown>;
+  /** Runs the plugins' stop hooks and closes the database. */
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  /** Log destination (tests read logs from a stream). */
+  logDestination?: DestinationStream;
+}
+
+const asLoadError = (e: unknown, specifier: string): LoadError =>
+  e instanceof LoadError ? e : new LoadError('PLUGIN_IMPORT_FAILED', specifier, '', (e as Error)?.message ?? String(e), { cause: e });
+
+/** Creates and starts the platform (without listening). */
+export const createPlatform = async (config: CoreConfig, options: PlatformOptions = {}): Promise<Platform> => {
+  const log = createLogger({ level: config.logLevel, destination: options.logDestination });
+  const loadErrors: LoadError[] = [];
+  const report = (e: LoadError, specifier: string) => {
+    loadErrors.push(e);
+    log.error({ code: e.code, file: e.file, pointer: e.pointer, plugin: specifier }, e.message);
+  };
+
+  const prepared: PreparedPlugin[] = [];
+  const taken = new Map<string, string>();
+  for (const specifier of config.plugins) {
+    try {
+      const p = await preparePlugin(specifier, taken, {
+        rootDir: config.rootDir,
+        pluginConfig: config.pluginConfig,
+        configFile: config.configFile,
+        compileResponses: config.responseValidation,
+      });
+      taken.set(p.meta.id, p.manifestFile);
+      prepared.push(p);
+    } catch (e) {
+      report(asLoadError(e, specifier), specifier);
+    }
+  }
+
+  const migrations: NamedMigration[] = prepared.flatMap((p) =>
+    (p.definition.migrations ?? []).map((m) => ({ name: `${p.meta.id}/${m.name}`, class: m.class })),
+  );
+  const orm = await createOrm({
+    databaseUrl: config.databaseUrl,
+    entities: prepared.flatMap((p) => [...(p.definition.entities ?? [])]),
+    migrations,
+  });
+  let migrationsApplied: string[] = [];
+  if (config.migrateOnStart) {
+    try {
+      migrationsApplied = await migrate(orm);
+    } catch (e) {
+      await orm.close(true);
+      throw new Error(`migrations failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  const root = container.createChildContainer();
+  registerCoreServices(root, { log, events: new PlatformEventBus(log), orm: () => orm });
+  const plugins: ActivePlugin[] = [];
+  for (const p of prepared) {
+    try {
+      const active = activatePlugin(p, {
+        root,
+        orm: () => orm,
+        httpTimeoutMs: config.httpTimeoutMs,
+        responseValidation: config.responseValidation,
+      });
+      await active.prepared.definition.start?.(active.services as never);
+      plugins.push(active);
+    } catch (e) {
+      const err =
+        e instanceof LoadError ? e : new LoadError('PLUGIN_START_FAILED', p.moduleFile, '/start', (e as Error).message, { cause: e });
+      report(err, p.specifier);
+    }
+  }
+
+  const document = mergeDocuments(
+    plugins.map((p) => ({ meta: p.prepared.meta, doc: p.prepared.doc })),
+    config.publicUrl,
+  );
+  const documentJson = JSON.stringify(document);
+  const app = createApp({
+    log,
+    accessLog: config.accessLog,
+    bodyLimitBytes: config.bodyLimitBytes,
+    plugins,
+    documentJson: () => documentJson,
+    ready: async () => {
+      const ok = await pingDatabase(orm).then(
+        () => true,
+        () => false,
+      );
+      return { ok, checks: { database: ok ? 'ok' : 'unreachable' } };
+    },
+  });
+
+  return {
+    config,
+    app,
+    orm,
+    log,
+    plugins,
+    loadErrors,
+    migrationsApplied,
+    document,
+    async close() {
+      for (const p of [...plugins].reverse()) {
+        try {
+          await p.prepared.definition.stop?.(p.services as never);
+        } catch (err) {
+          log.error({ err, asset: p.prepared.meta.id }, 'plugin stop hook failed');
+        }
+      }
+      await orm.close(true);
+    },
+  };
+};

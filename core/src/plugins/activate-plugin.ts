@@ -1,0 +1,90 @@
+/**
+ * @module Activates a prepared plugin: resolves its declared deps from its own child DI container, builds its
+ * handlers, checks them against the manifest's operations, and mounts each operation on a Hono sub-app.
+ */
+import { type MikroORM, RequestContext } from '@mikro-orm/core';
+import { coreServices, type Handler } from '@switchboard/sdk';
+import { Hono } from 'hono';
+import type { DependencyContainer } from 'tsyringe';
+import { createOperationHandler } from '../http/operation-handler.js';
+import { PLUGIN_SCOPE, type PluginScope } from '../services/register-services.js';
+import { LoadError } from './load-error.js';
+import type { PreparedPlugin } from './prepare-plugin.js';
+
+export interface ActivePlugin {
+  prepared: PreparedPlugin;
+  container: DependencyContainer;
+  services: Record<string, unknown>;
+  /** The operations, mounted relative to the asset's base path. */
+  routes: Hono;
+}
+
+export interface ActivateOptions {
+  root: DependencyContainer;
+  orm: () => MikroORM;
+  httpTimeoutMs: number;
+  responseValidation: boolean;
+}
+
+/** OpenAPI `{id}` → Hono `:id`. */
+export const toHonoPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
+
+/** Activates a plugin; throws LoadError. */
+export const activatePlugin = (
+  prepared: PreparedPlugin,
+  { root, orm, httpTimeoutMs, responseValidation }: ActivateOptions,
+): ActivePlugin => {
+  const { definition, meta, moduleFile, manifestFile } = prepared;
+  const container = root.createChildContainer();
+  const scope: PluginScope = {
+    info: { id: meta.id, title: meta.title, version: meta.version, basePath: meta.basePath },
+    config: prepared.config,
+    httpTimeoutMs,
+  };
+  container.register(PLUGIN_SCOPE, { useValue: scope });
+
+  const services: Record<string, unknown> = {};
+  for (const [name, ref] of Object.entries(definition.deps ?? {})) {
+    if (!ref || typeof ref.id !== 'string' || !root.isRegistered(ref.id)) {
+      throw new LoadError('UNKNOWN_DEPENDENCY', moduleFile, `/deps/${name}`, `no core service '${ref?.id ?? String(ref)}'`);
+    }
+    services[name] = container.resolve(ref.id);
+  }
+
+  let handlers: Record<string, Handler<unknown>>;
+  try {
+    handlers = definition.handlers(services as never) as Record<string, Handler<unknown>>;
+  } catch (e) {
+    throw new LoadError('PLUGIN_START_FAILED', moduleFile, '/handlers', `handlers() threw: ${(e as Error).message}`, { cause: e });
+  }
+  const declared = new Map(prepared.operations.map((op) => [op.operationId, op]));
+  for (const name of Object.keys(handlers ?? {})) {
+    if (!declared.has(name)) {
+      throw new LoadError(
+        'HANDLER_WITHOUT_OPERATION',
+        moduleFile,
+        `/handlers/${name}`,
+        `the manifest ${manifestFile} has no operation '${name}'`,
+      );
+    }
+  }
+  for (const op of prepared.operations) {
+    if (typeof handlers?.[op.operationId] !== 'function') {
+      throw new LoadError('OPERATION_WITHOUT_HANDLER', manifestFile, op.pointer, `no handler for '${op.operationId}' in ${moduleFile}`);
+    }
+  }
+
+  // Only plugins that use the database pay for a request-scoped EntityManager.
+  const usesDb = Object.values(definition.deps ?? {}).some((ref) => ref.id === coreServices.database.id);
+  const runInScope = usesDb ? <T>(fn: () => T): T => RequestContext.create(orm().em, fn) : <T>(fn: () => T): T => fn();
+
+  const routes = new Hono();
+  for (const op of prepared.operations) {
+    routes.on(
+      op.method.toUpperCase(),
+      toHonoPath(op.path),
+      createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation }),
+    );
+  }
+  return { prepared, container, services, routes };
+};

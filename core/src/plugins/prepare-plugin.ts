@@ -1,0 +1,186 @@
+/**
+ * @module Loads one plugin up to the point where it needs the database: imports the module, reads and checks the
+ * manifest, checks the plugin's declarations, and compiles every operation's validators. Any failure is a
+ * LoadError naming the file and the JSON pointer.
+ */
+import { pathToFileURL } from 'node:url';
+import { isPluginDefinition, type PluginConfig, type PluginDefinition } from '@switchboard/sdk';
+import { Ajv } from 'ajv';
+import semver from 'semver';
+import { findBrokenRefs } from '../openapi/resolve-ref.js';
+import { validateDocument } from '../openapi/validate-document.js';
+import { type CompiledOperation, compileOperation, HTTP_METHODS, type HttpMethod, toIssues } from '../validation/compile-operation.js';
+import { createDocumentAjv } from '../validation/create-ajv.js';
+import { CORE_VERSION } from '../version.js';
+import { type AssetMeta, checkOperationExtension, readAssetMeta } from './asset-meta.js';
+import { LoadError, pointer } from './load-error.js';
+import { manifestPath, readManifest } from './read-manifest.js';
+import { resolvePlugin } from './resolve-plugin.js';
+
+export interface PreparedPlugin {
+  specifier: string;
+  moduleFile: string;
+  manifestFile: string;
+  definition: PluginDefinition;
+  doc: Record<string, unknown>;
+  meta: AssetMeta;
+  operations: CompiledOperation[];
+  config: PluginConfig;
+}
+
+export interface PrepareOptions {
+  rootDir: string;
+  pluginConfig: Record<string, Record<string, unknown>>;
+  /** Where the config slices came from, for CONFIG_INVALID errors. */
+  configFile: string | null;
+  compileResponses: boolean;
+}
+
+const importDefinition = async (moduleFile: string): Promise<PluginDefinition> => {
+  let mod: { default?: unknown };
+  try {
+    mod = await import(pathToFileURL(moduleFile).href);
+  } catch (e) {
+    throw new LoadError('PLUGIN_IMPORT_FAILED', moduleFile, '', (e as Error).message.split('\n')[0], { cause: e });
+  }
+  if (!isPluginDefinition(mod.default)) {
+    throw new LoadError('PLUGIN_INVALID_EXPORT', moduleFile, '', 'export default definePlugin<operations>()({ ... })');
+  }
+  return mod.default;
+};
+
+/** Every (path, method) of the document with its operation object. */
+export const listOperations = (doc: Record<string, unknown>) => {
+  const out: { path: string; method: HttpMethod; op: Record<string, unknown> }[] = [];
+  for (const [path, item] of Object.entries((doc.paths as Record<string, Record<string, unknown>>) ?? {})) {
+    for (const method of HTTP_METHODS) {
+      const op = item?.[method];
+      if (op && typeof op === 'object') out.push({ path, method, op: op as Record<string, unknown> });
+    }
+  }
+  return out;
+};
+
+/** `/notes/{id}` and `/notes/{noteId}` are one route: parameters are compared by position, not name. */
+const routeKey = (method: string, path: string) => `${method} ${path.replace(/\{[^}]+\}/g, '{}')}`;
+
+const checkOperations = (doc: Record<string, unknown>, file: string): void => {
+  const ids = new Map<string, string>();
+  const routes = new Map<string, string>();
+  for (const { path, method, op } of listOperations(doc)) {
+    const at = pointer('paths', path, method);
+    const id = op.operationId;
+    if (typeof id !== 'string' || id === '')
+      throw new LoadError('OPERATION_ID_MISSING', file, at, `${method.toUpperCase()} ${path} has no operationId`);
+    const earlier = ids.get(id);
+    if (earlier) throw new LoadError('OPERATION_ID_DUPLICATE', file, `${at}/operationId`, `'${id}' is also the operationId at ${earlier}`);
+    ids.set(id, at);
+    const key = routeKey(method, path);
+    const clash = routes.get(key);
+    if (clash) throw new LoadError('ROUTE_CONFLICT', file, at, `same method and path shape as ${clash}`);
+    routes.set(key, at);
+    checkOperationExtension(op['x-switchboard'], file, at);
+  }
+};
+
+const checkConfig = (meta: AssetMeta, slice: Record<string, unknown> | undefined, options: PrepareOptions): PluginConfig => {
+  const value = structuredClone(slice ?? {});
+  if (meta.configSchema) {
+    const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
+    let validate: ReturnType<Ajv['compile']>;
+    try {
+      validate = ajv.compile(meta.configSchema);
+    } catch (e) {
+      throw new LoadError('SCHEMA_COMPILE_FAILED', 'manifest', '/info/x-switchboard/config', (e as Error).message);
+    }
+    if (!validate(value)) {
+      const [first] = toIssues(validate.errors, `/config/${meta.id}`);
+      throw new LoadError('CONFIG_INVALID', options.configFile ?? 'environment', first.pointer, first.message);
+    }
+  }
+  return Object.freeze(value);
+};
+
+const tableNameOf = (entity: { meta?: { tableName?: string; className?: string; collection?: string } }): string | undefined =>
+  entity.meta?.tableName ?? entity.meta?.collection;
+
+const checkDeclarations = (definition: PluginDefinition, meta: AssetMeta, moduleFile: string): void => {
+  const prefix = `${meta.id.replace(/-/g, '_')}_`;
+  (definition.entities ?? []).forEach((entity, i) => {
+    const table = tableNameOf(entity as never);
+    if (!table?.startsWith(prefix)) {
+      throw new LoadError(
+        'ENTITY_TABLE_PREFIX',
+        moduleFile,
+        `/entities/${i}`,
+        `table '${table ?? '(derived from the class name)'}' must be named '${prefix}…'`,
+      );
+    }
+  });
+  (definition.migrations ?? []).forEach((m, i) => {
+    if (typeof m?.name !== 'string' || m.name === '' || typeof m.class !== 'function') {
+      throw new LoadError('MIGRATION_INVALID', moduleFile, `/migrations/${i}`, 'expected { name: string, class: Migration subclass }');
+    }
+  });
+};
+
+/** Prepares one plugin; throws LoadError. `takenIds` are the asset ids of plugins prepared before it. */
+export const preparePlugin = async (specifier: string, takenIds: Map<string, string>, options: PrepareOptions): Promise<PreparedPlugin> => {
+  const moduleFile = resolvePlugin(specifier, options.rootDir);
+  const definition = await importDefinition(moduleFile);
+  const manifestFile = manifestPath(definition.manifest);
+  const doc = await readManifest(manifestFile);
+
+  const version = doc.openapi;
+  if (typeof version !== 'string' || !/^3\.[01]\.\d+/.test(version)) {
+    const found = doc.swagger ? `Swagger ${doc.swagger}` : version ? `openapi ${String(version)}` : 'no openapi field';
+    throw new LoadError(
+      'MANIFEST_UNSUPPORTED_VERSION',
+      manifestFile,
+      doc.swagger ? '/swagger' : '/openapi',
+      `expected OpenAPI 3.0.x or 3.1.x, found ${found}`,
+    );
+  }
+  const problems = validateDocument(doc);
+  if (problems.length > 0) {
+    const more =
+      problems.length > 1
+        ? `; also ${problems
+            .slice(1, 4)
+            .map((p) => `${p.pointer}: ${p.message}`)
+            .join('; ')}`
+        : '';
+    throw new LoadError('MANIFEST_INVALID', manifestFile, problems[0].pointer, `${problems[0].message}${more}`);
+  }
+  const broken = findBrokenRefs(doc)[0];
+  if (broken) {
+    const why = broken.ref.startsWith('#') ? 'points at nothing' : 'is external: bundle the document into one file';
+    throw new LoadError('MANIFEST_UNRESOLVED_REF', manifestFile, broken.at, `$ref '${broken.ref}' ${why}`);
+  }
+
+  const meta = readAssetMeta(doc, manifestFile);
+  if (!semver.validRange(meta.coreVersion)) {
+    throw new LoadError('XSB_INVALID', manifestFile, '/info/x-switchboard/coreVersion', `'${meta.coreVersion}' is not a semver range`);
+  }
+  if (!semver.satisfies(CORE_VERSION, meta.coreVersion, { includePrerelease: true })) {
+    throw new LoadError(
+      'CORE_VERSION_MISMATCH',
+      manifestFile,
+      '/info/x-switchboard/coreVersion',
+      `needs core ${meta.coreVersion}, this core is ${CORE_VERSION}`,
+    );
+  }
+  const owner = takenIds.get(meta.id);
+  if (owner)
+    throw new LoadError('DUPLICATE_ASSET_ID', manifestFile, '/info/x-switchboard/id', `'${meta.id}' is already the id of ${owner}`);
+
+  checkOperations(doc, manifestFile);
+  checkDeclarations(definition, meta, moduleFile);
+  const config = checkConfig(meta, options.pluginConfig[meta.id], options);
+
+  const ajv = createDocumentAjv(doc, `urn:switchboard:asset:${meta.id}`);
+  const operations = listOperations(doc).map(({ path, method }) =>
+    compileOperation(doc, ajv, path, method, { file: manifestFile, compileResponses: options.compileResponses }),
+  );
+  return { specifier, moduleFile, manifestFile, definition, doc, meta, operations, config };
+};

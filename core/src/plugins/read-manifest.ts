@@ -1,0 +1,43 @@
+/** @module Reads a manifest file (YAML or JSON) into a plain object, with the line of a parse error. */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import { LoadError } from './load-error.js';
+
+/** Turns the `manifest` field of a plugin (a `file:` URL or a path) into an absolute path. */
+export const manifestPath = (manifest: URL | string): string =>
+  manifest instanceof URL ? fileURLToPath(manifest) : manifest.startsWith('file:') ? fileURLToPath(manifest) : manifest;
+
+/** Parses a YAML or JSON document (JSON is YAML). Throws `LoadError` with the position of the first error. */
+export const parseManifest = (text: string, file: string): Record<string, unknown> => {
+  if (file.endsWith('.json')) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new LoadError('MANIFEST_PARSE_ERROR', file, '', (e as Error).message);
+    }
+  }
+  // `uniqueKeys: false` and a generous alias budget: real vendor documents repeat keys and use anchors.
+  const doc = parseDocument(text, { uniqueKeys: false });
+  const err = doc.errors[0];
+  if (err) {
+    const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '';
+    throw new LoadError('MANIFEST_PARSE_ERROR', file, '', `${err.message.split('\n')[0]}${where}`);
+  }
+  const value = doc.toJS({ maxAliasCount: -1 });
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new LoadError('MANIFEST_PARSE_ERROR', file, '', 'expected a mapping at the top level');
+  }
+  return value as Record<string, unknown>;
+};
+
+/** Reads and parses the manifest at `file`. */
+export const readManifest = async (file: string): Promise<Record<string, unknown>> => {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new LoadError('MANIFEST_NOT_FOUND', file, '', (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+  }
+  return parseManifest(text, file);
+};

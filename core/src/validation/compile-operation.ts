@@ -1,0 +1,189 @@
+/**
+ * @module Compiles one operation's validators at load: one for path + query + headers (with type coercion), one
+ * for the JSON body, one per declared response. Nothing is compiled in the request path.
+ */
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { deref } from '../openapi/resolve-ref.js';
+import { LoadError, pointer } from '../plugins/load-error.js';
+import type { DocumentAjv } from './create-ajv.js';
+import { toJsonSchema } from './to-json-schema.js';
+
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+interface ParameterObject {
+  name: string;
+  in: 'path' | 'query' | 'header' | 'cookie';
+  required?: boolean;
+  schema?: unknown;
+  content?: Record<string, { schema?: unknown }>;
+  style?: string;
+  explode?: boolean;
+}
+
+/** One failing place of a request, as the problem+json `errors` member lists it. */
+export interface ValidationIssue {
+  /** JSON pointer into the request: `/body/title`, `/query/limit`, `/path/id`, `/headers/x-trace`. */
+  pointer: string;
+  message: string;
+}
+
+export interface CompiledBody {
+  required: boolean;
+  /** Declared media types, lower-case, without parameters. */
+  mediaTypes: string[];
+  /** The JSON media type to parse with, if one is declared. */
+  json: boolean;
+  validate?: ValidateFunction;
+}
+
+export interface CompiledOperation {
+  operationId: string;
+  method: HttpMethod;
+  path: string;
+  /** Where the operation is in its manifest. */
+  pointer: string;
+  /** Query parameters that take several values, and those sent comma-separated (`explode: false`). */
+  queryArrays: Map<string, 'explode' | 'csv'>;
+  hasQuery: boolean;
+  headerNames: string[];
+  validateParams?: ValidateFunction;
+  body: CompiledBody | null;
+  /** Response validators by status (`200`, `4XX`, `default`); compiled only when response validation is on. */
+  responses: Map<string, { mediaTypes: string[]; validate?: ValidateFunction }>;
+  /** The operation's `x-switchboard` settings. */
+  settings: Record<string, unknown>;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
+
+export const isJsonMediaType = (mt: string): boolean => JSON_TYPE.test(mt) || mt === '*/*';
+
+const schemaOfParam = (p: ParameterObject): unknown => p.schema ?? Object.values(p.content ?? {})[0]?.schema ?? {};
+
+/** Converts Ajv's errors into issues whose pointers say where in the request the problem is. */
+export const toIssues = (errors: ErrorObject[] | null | undefined, prefix = ''): ValidationIssue[] =>
+  (errors ?? []).map((e) => {
+    let at = `${prefix}${e.instancePath}`;
+    let message = e.message ?? e.keyword;
+    if (e.keyword === 'required') {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      at = `${at}/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      message = 'is required';
+    } else if (e.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      at = `${at}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      message = 'is not allowed';
+    } else if (e.keyword === 'enum') {
+      message = `must be one of: ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    return { pointer: at || '/', message };
+  });
+
+export interface CompileOptions {
+  file: string;
+  compileResponses: boolean;
+}
+
+/** Compiles an operation; a schema Ajv cannot compile is a `SCHEMA_COMPILE_FAILED` load error at its pointer. */
+export const compileOperation = (
+  doc: Record<string, unknown>,
+  ajv: DocumentAjv,
+  path: string,
+  method: HttpMethod,
+  { file, compileResponses }: CompileOptions,
+): CompiledOperation => {
+  const pathItem = deref(doc, (doc.paths as Record<string, Record<string, unknown>>)[path]);
+  const op = pathItem[method] as Record<string, unknown>;
+  const opPointer = pointer('paths', path, method);
+  const compile = (instance: typeof ajv.json, schema: unknown, at: string): ValidateFunction => {
+    try {
+      return instance.compile(toJsonSchema(schema, ajv.docId, ajv.openapi30) as object);
+    } catch (e) {
+      throw new LoadError('SCHEMA_COMPILE_FAILED', file, at, (e as Error).message);
+    }
+  };
+
+  // Operation-level parameters override path-level ones with the same name and location.
+  const params = new Map<string, { p: ParameterObject; at: string }>();
+  const collect = (list: unknown, base: string) => {
+    if (!Array.isArray(list)) return;
+    list.forEach((raw, i) => {
+      const p = deref<ParameterObject>(doc, raw as ParameterObject);
+      if (p?.name && p.in) params.set(`${p.in}:${p.name}`, { p, at: `${base}/parameters/${i}` });
+    });
+  };
+  collect(pathItem.parameters, pointer('paths', path));
+  collect(op.parameters, opPointer);
+
+  const groups: Record<'path' | 'query' | 'headers', { properties: Record<string, unknown>; required: string[] }> = {
+    path: { properties: {}, required: [] },
+    query: { properties: {}, required: [] },
+    headers: { properties: {}, required: [] },
+  };
+  const queryArrays = new Map<string, 'explode' | 'csv'>();
+  const headerNames: string[] = [];
+  for (const { p } of params.values()) {
+    if (p.in === 'cookie') continue;
+    const group = p.in === 'header' ? 'headers' : p.in;
+    const name = p.in === 'header' ? p.name.toLowerCase() : p.name;
+    const schema = schemaOfParam(p);
+    groups[group].properties[name] = schema;
+    if (p.required || p.in === 'path') groups[group].required.push(name);
+    if (p.in === 'header') headerNames.push(name);
+    if (p.in === 'query' && (schema as { type?: unknown }).type === 'array') {
+      queryArrays.set(name, p.explode === false ? 'csv' : 'explode');
+    }
+  }
+  const hasParams = params.size > 0;
+  const paramsSchema = {
+    type: 'object',
+    properties: Object.fromEntries(
+      Object.entries(groups).map(([g, { properties, required }]) => [g, { type: 'object', properties, required }]),
+    ),
+  };
+
+  let body: CompiledBody | null = null;
+  if (op.requestBody) {
+    const rb = deref<{ required?: boolean; content?: Record<string, { schema?: unknown }> }>(doc, op.requestBody as never);
+    const content = rb.content ?? {};
+    const mediaTypes = Object.keys(content).map((m) => m.split(';')[0].trim().toLowerCase());
+    const jsonKey = Object.keys(content).find((m) => isJsonMediaType(m.split(';')[0].trim().toLowerCase()));
+    const schema = jsonKey ? content[jsonKey].schema : undefined;
+    body = {
+      required: rb.required === true,
+      mediaTypes,
+      json: jsonKey !== undefined,
+      validate: schema ? compile(ajv.json, schema, `${opPointer}/requestBody/content/${jsonKey?.replace(/\//g, '~1')}/schema`) : undefined,
+    };
+  }
+
+  const responses = new Map<string, { mediaTypes: string[]; validate?: ValidateFunction }>();
+  for (const [status, raw] of Object.entries((op.responses as Record<string, unknown>) ?? {})) {
+    const r = deref<{ content?: Record<string, { schema?: unknown }> }>(doc, raw as never) ?? {};
+    const content = r.content ?? {};
+    const jsonKey = Object.keys(content).find((m) => isJsonMediaType(m.split(';')[0].trim().toLowerCase()));
+    const schema = jsonKey ? content[jsonKey].schema : undefined;
+    responses.set(status.toUpperCase(), {
+      mediaTypes: Object.keys(content).map((m) => m.split(';')[0].trim().toLowerCase()),
+      validate:
+        compileResponses && schema
+          ? compile(ajv.responses, schema, `${opPointer}/responses/${status}/content/${jsonKey?.replace(/\//g, '~1')}/schema`)
+          : undefined,
+    });
+  }
+
+  return {
+    operationId: op.operationId as string,
+    method,
+    path,
+    pointer: opPointer,
+    queryArrays,
+    hasQuery: Object.keys(groups.query.properties).length > 0,
+    headerNames,
+    validateParams: hasParams ? compile(ajv.params, paramsSchema, `${opPointer}/parameters`) : undefined,
+    body,
+    responses,
+    settings: (op['x-switchboard'] as Record<string, unknown>) ?? {},
+  };
+};

@@ -1,0 +1,19 @@
+/** @module @switchboard/sdk: everything a plugin imports. Contracts only; the core implements them. */
+export { defineEntity, p } from '@mikro-orm/core';
+export { Migration } from '@mikro-orm/migrations';
+export { coreServices, type PluginConfig, type PluginInfo } from './core-services.js';
+export {
+  definePlugin,
+  isPluginDefinition,
+  PLUGIN_BRAND,
+  type PluginDefinition,
+  type PluginMigration,
+  type PluginSpec,
+} from './define-plugin.js';
+export * from './errors.js';
+export type * from './operation-types.js';
+export { createServiceRef, type DepsMap, type ServiceRef, type ServicesOf } from './service-ref.js';
+export type { Database } from './services/database.js';
+export type { EventBus, EventListener, PlatformEvent } from './services/event-bus.js';
+export type { HttpClient, HttpRequestInit } from './services/http-client.js';
+export type { LogFn, Logger } from './services/logger.js';

@@ -1,6 +1,8 @@
 /** @module @switchboard/sdk: everything a plugin imports. Contracts only; the core implements them. */
 export { defineEntity, p } from '@mikro-orm/core';
 export { Migration } from '@mikro-orm/migrations';
+/** Raw SQL fragments for migrations (Kysely's `sql` tag), e.g. a column type the schema builder does not name. */
+export { sql } from 'kysely';
 export { coreServices, type PluginConfig, type PluginInfo } from './core-services.js';
 export {
   definePlugin,

@@ -11,7 +11,7 @@ export const Note = defineEntity({
     title: p.string().length(200),
     text: p.text(),
     tags: p.json<string[]>(),
-    createdAt: p.datetime().onCreate(() => new Date()),
+    createdAt: p.datetime(3).onCreate(() => new Date()),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())

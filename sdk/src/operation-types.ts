@@ -10,16 +10,18 @@ export interface AnyOperation {
   responses: Record<string | number, unknown>;
 }
 
-type Defined<T> = [Exclude<T, undefined>] extends [never] ? Record<string, never> : Exclude<T, undefined>;
+/** No parameters of that kind: an empty object on which any property access is a compile error. */
+type NoParams = Record<never, never>;
+type Defined<T> = [Exclude<T, undefined>] extends [never] ? NoParams : Exclude<T, undefined>;
 type ParamsIn<O, K extends string> = O extends { parameters: infer P }
   ? K extends keyof P
     ? Defined<P[K]>
-    : Record<string, never>
+    : NoParams
   : O extends { parameters?: infer P }
     ? K extends keyof Exclude<P, undefined>
       ? Defined<Exclude<P, undefined>[K & keyof Exclude<P, undefined>]>
-      : Record<string, never>
-    : Record<string, never>;
+      : NoParams
+    : NoParams;
 
 /** Prefer the JSON media type; fall back to whatever the operation declares. */
 type MediaBody<C> = C extends { 'application/json': infer B } ? B : C extends Record<string, infer B> ? B : never;

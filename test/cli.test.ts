@@ -1,0 +1,60 @@
+/** The command line and the Node guard, run as an operator runs them: as child processes. */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
+const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, SWITCHBOARD_CONFIG: join(root, 'switchboard.config.yaml') };
+const cli = (...args: string[]) => run(process.execPath, [join(root, 'core/bin/switchboard.mjs'), ...args], { cwd: root, env });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npx switchboard', () => {
+  it('migrate applies pending migrations once, and --status tells which ran', async () => {
+    expect((await cli('migrate', '--status')).stdout).toContain('pending  notes/001-create-note-table');
+    const first = await cli('migrate');
+    expect(first.stdout).toContain('[1/1] notes/001-create-note-table');
+    expect(existsSync(join(dir, 'db.sqlite'))).toBe(true);
+    expect((await cli('migrate')).stdout).toContain('nothing to migrate');
+    expect((await cli('migrate', '--status')).stdout).toContain('applied  notes/001-create-note-table');
+  });
+
+  it('check reports a plugin that cannot load with its code and exits 1', async () => {
+    const failed = await cli('check', './test/fixtures/plugins/hello', './no/such/plugin').then(
+      () => null,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toContain('ok    hello (7 operations)');
+    expect(failed?.stdout).toContain('FAIL  PLUGIN_NOT_FOUND');
+  });
+
+  it('an unknown command prints the help and exits 1', async () => {
+    const failed = await cli('frobnicate').catch((e: { code: number; stdout: string }) => e);
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stdout: string }).stdout).toContain('Usage: npx switchboard <command>');
+  });
+});
+
+describe('the Node version guard', () => {
+  it('passes on the pinned Node', async () => {
+    await expect(run(process.execPath, [join(root, 'scripts/check-node.mjs')])).resolves.toBeDefined();
+  });
+
+  // The machine's own Node (20) is what runs when npm is bypassed; the guard must explain itself there.
+  const systemNode = ['/usr/local/bin/node', '/usr/bin/node'].find((p) => existsSync(p) && p !== process.execPath);
+  it.runIf(systemNode)('explains itself on an older Node', async () => {
+    const { stdout } = await run(systemNode as string, ['-p', 'process.versions.node']);
+    const failed = await run(systemNode as string, [join(root, 'scripts/check-node.mjs')]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    if (Number(stdout.split('.')[0]) >= 22) return; // a newer system Node passes, as it should
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stderr: string }).stderr).toContain('Switchboard needs Node.js >= 22.17');
+  });
+});

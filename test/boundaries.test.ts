@@ -17,7 +17,7 @@ const files = (dir: string): string[] =>
   });
 
 /** Every module specifier of a file: static imports and exports, dynamic imports, require calls. */
-export const specifiers = (source: string): string[] => {
+const specifiers = (source: string): string[] => {
   const found: string[] = [];
   const patterns = [
     /\b(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g,

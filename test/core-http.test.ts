@@ -160,10 +160,11 @@ describe('errors and logs', () => {
     await problem(await platform.call('POST', '/hello-api/login', { json: { user: 'ann', password: 'wrong' } }), 401, 'BAD_CREDENTIALS');
   });
 
-  it('redacts passwords and tokens in log lines', async () => {
-    await platform.call('POST', '/hello-api/login', { json: { user: 'bob', password: 'open sesame' } });
+  it('redacts passwords and tokens in log lines, and tags a plugin’s lines with the request id', async () => {
+    const res = await platform.call('POST', '/hello-api/login', { json: { user: 'bob', password: 'open sesame' } });
+    expect(res.status).toBe(204);
     const line = platform.logs.find((l) => l.msg === 'login attempt' && l.user === 'bob');
-    expect(line).toMatchObject({ asset: 'hello', password: '[redacted]', token: '[redacted]' });
+    expect(line).toMatchObject({ asset: 'hello', password: '[redacted]', token: '[redacted]', reqId: res.headers.get('x-request-id') });
     expect(JSON.stringify(platform.logs)).not.toContain('open sesame');
   });
 

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
+import { requestScope } from '../logging/request-scope.js';
 import { docsRoutes } from '../openapi/docs-page.js';
 import type { ActivePlugin } from '../plugins/activate-plugin.js';
 import { mapError } from './map-error.js';
@@ -28,6 +29,9 @@ export interface AppOptions {
 export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJson, ready }: AppOptions): Hono => {
   const app = new Hono();
   app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(async function requestScoped(c, next) {
+    await requestScope.run(c.get('requestId'), next);
+  });
   if (accessLog) {
     app.use(async function accessLogger(c, next) {
       const started = performance.now();
@@ -88,7 +92,7 @@ export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJso
   );
   app.onError((err, c) => {
     const { problem, headers, internal } = mapError(err);
-    if (internal) log.error({ err, reqId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'request failed');
+    if (internal) log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
     return problemResponse(c, problem, headers);
   });
   return app;

@@ -1,5 +1,6 @@
 /** @module The root pino logger, with credentials redacted wherever they appear in a log object. */
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { requestScope } from './request-scope.js';
 
 /**
  * Keys that hold credentials. pino's redaction needs paths, so each key is listed at the depths we log objects at
@@ -41,6 +42,10 @@ export const createLogger = ({ level, destination }: LoggerOptions): Logger =>
       base: { service: 'switchboard' },
       redact: { paths: redactPaths, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: () => {
+        const reqId = requestScope.getStore();
+        return reqId === undefined ? {} : { reqId };
+      },
       serializers: { err: pino.stdSerializers.err },
     },
     destination,

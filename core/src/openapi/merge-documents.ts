@@ -21,9 +21,21 @@ const rewrite = (node: unknown, id: string, openapi30: boolean): unknown => {
       out[k] = m ? `#/components/${m[1]}/${id}.${m[2]}` : v;
     } else out[k] = rewrite(v, id, openapi30);
   }
-  if (openapi30 && out.nullable === true && typeof out.type === 'string') {
-    out.type = [out.type, 'null'];
-    delete out.nullable;
+  if (openapi30) {
+    if (out.nullable === true && typeof out.type === 'string') {
+      out.type = [out.type, 'null'];
+      delete out.nullable;
+    }
+    // 3.0's boolean exclusive bounds are numbers in 3.1.
+    for (const [flag, bound] of [
+      ['exclusiveMinimum', 'minimum'],
+      ['exclusiveMaximum', 'maximum'],
+    ] as const) {
+      if (out[flag] === true && typeof out[bound] === 'number') {
+        out[flag] = out[bound];
+        delete out[bound];
+      } else if (out[flag] === false) delete out[flag];
+    }
   }
   return out;
 };

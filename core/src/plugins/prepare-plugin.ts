@@ -83,7 +83,7 @@ const checkOperations = (doc: Record<string, unknown>, file: string): void => {
   }
 };
 
-const checkConfig = (meta: AssetMeta, slice: Record<string, unknown> | undefined, options: PrepareOptions): PluginConfig => {
+const checkConfig = (meta: AssetMeta, slice: Record<string, unknown> | undefined, options: PrepareOptions, manifestFile: string): PluginConfig => {
   const value = structuredClone(slice ?? {});
   if (meta.configSchema) {
     const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });
@@ -91,7 +91,7 @@ const checkConfig = (meta: AssetMeta, slice: Record<string, unknown> | undefined
     try {
       validate = ajv.compile(meta.configSchema);
     } catch (e) {
-      throw new LoadError('SCHEMA_COMPILE_FAILED', 'manifest', '/info/x-switchboard/config', (e as Error).message);
+      throw new LoadError('SCHEMA_COMPILE_FAILED', manifestFile, '/info/x-switchboard/config', (e as Error).message);
     }
     if (!validate(value)) {
       const [first] = toIssues(validate.errors, `/config/${meta.id}`);
@@ -176,7 +176,7 @@ export const preparePlugin = async (specifier: string, takenIds: Map<string, str
 
   checkOperations(doc, manifestFile);
   checkDeclarations(definition, meta, moduleFile);
-  const config = checkConfig(meta, options.pluginConfig[meta.id], options);
+  const config = checkConfig(meta, options.pluginConfig[meta.id], options, manifestFile);
 
   const ajv = createDocumentAjv(doc, `urn:switchboard:asset:${meta.id}`);
   const operations = listOperations(doc).map(({ path, method }) =>

@@ -8,7 +8,7 @@ import { ConfigError } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createOrm, migrate } from '../db/create-orm.js';
 import { LoadError } from '../plugins/load-error.js';
-import { type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
+import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { CORE_VERSION } from '../version.js';
 
 const HELP = `Switchboard ${CORE_VERSION}
@@ -30,16 +30,15 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const prepareAll = async (specifiers: string[], config: ReturnType<typeof loadConfig>) => {
   const ok: PreparedPlugin[] = [];
   const errors: LoadError[] = [];
-  const taken = new Map<string, string>();
+  const claims = newClaims();
   for (const specifier of specifiers) {
     try {
-      const p = await preparePlugin(specifier, taken, {
+      const p = await preparePlugin(specifier, claims, {
         rootDir: config.rootDir,
         pluginConfig: config.pluginConfig,
         configFile: config.configFile,
         compileResponses: true,
       });
-      taken.set(p.meta.id, p.manifestFile);
       ok.push(p);
     } catch (e) {
       errors.push(e instanceof LoadError ? e : new LoadError('PLUGIN_IMPORT_FAILED', specifier, '', (e as Error).message));

@@ -15,7 +15,7 @@ import { createLogger } from '../logging/create-logger.js';
 import { mergeDocuments } from '../openapi/merge-documents.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
 import { LoadError } from '../plugins/load-error.js';
-import { type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
+import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { PlatformEventBus } from '../services/event-bus.js';
 import { registerCoreServices } from '../services/register-services.js';
 
@@ -51,16 +51,15 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
   };
 
   const prepared: PreparedPlugin[] = [];
-  const taken = new Map<string, string>();
+  const claims = newClaims();
   for (const specifier of config.plugins) {
     try {
-      const p = await preparePlugin(specifier, taken, {
+      const p = await preparePlugin(specifier, claims, {
         rootDir: config.rootDir,
         pluginConfig: config.pluginConfig,
         configFile: config.configFile,
         compileResponses: config.responseValidation,
       });
-      taken.set(p.meta.id, p.manifestFile);
       prepared.push(p);
     } catch (e) {
       report(asLoadError(e, specifier), specifier);

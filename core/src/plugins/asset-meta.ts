@@ -19,6 +19,9 @@ export interface AssetMeta {
 
 const ASSET_ID = '^[a-z][a-z0-9-]{1,31}$';
 
+/** Paths the core serves itself; no asset may live under them. */
+export const RESERVED_PATHS = ['/docs', '/openapi.json', '/healthz', '/readyz', '/metrics', '/admin', '/console', '/portal', '/auth'];
+
 export const INFO_EXTENSION_SCHEMA = {
   type: 'object',
   required: ['id', 'coreVersion'],
@@ -72,13 +75,16 @@ export const readAssetMeta = (doc: Record<string, unknown>, file: string): Asset
     basePath?: string;
     config?: Record<string, unknown>;
   };
+  const basePath = x.basePath ?? `/api/${x.id}`;
+  const reserved = RESERVED_PATHS.find((r) => basePath === r || basePath.startsWith(`${r}/`));
+  if (reserved) throw new LoadError('XSB_INVALID', file, '/info/x-switchboard/basePath', `'${basePath}' is inside '${reserved}', which the core serves`);
   return {
     id: x.id,
     title: x.title ?? String(info.title ?? x.id),
     version: String(info.version ?? '0.0.0'),
     category: x.category ?? null,
     coreVersion: x.coreVersion,
-    basePath: x.basePath ?? `/api/${x.id}`,
+    basePath,
     configSchema: x.config ?? null,
   };
 };

@@ -64,7 +64,15 @@ export const listOperations = (doc: Record<string, unknown>) => {
 /** `/notes/{id}` and `/notes/{noteId}` are one route: parameters are compared by position, not name. */
 const routeKey = (method: string, path: string) => `${method} ${path.replace(/\{[^}]+\}/g, '{}')}`;
 
-const checkOperations = (doc: Record<string, unknown>, file: string): void => {
+/** What plugins prepared earlier have claimed: asset ids and routes (full path shapes), each with its owner. */
+export interface Claims {
+  ids: Map<string, string>;
+  routes: Map<string, string>;
+}
+
+export const newClaims = (): Claims => ({ ids: new Map(), routes: new Map() });
+
+const checkOperations = (doc: Record<string, unknown>, file: string, basePath: string, claims: Claims): Map<string, string> => {
   const ids = new Map<string, string>();
   const routes = new Map<string, string>();
   for (const { path, method, op } of listOperations(doc)) {
@@ -75,12 +83,15 @@ const checkOperations = (doc: Record<string, unknown>, file: string): void => {
     const earlier = ids.get(id);
     if (earlier) throw new LoadError('OPERATION_ID_DUPLICATE', file, `${at}/operationId`, `'${id}' is also the operationId at ${earlier}`);
     ids.set(id, at);
-    const key = routeKey(method, path);
+    const key = routeKey(method, `${basePath}${path}`);
     const clash = routes.get(key);
     if (clash) throw new LoadError('ROUTE_CONFLICT', file, at, `same method and path shape as ${clash}`);
+    const foreign = claims.routes.get(key);
+    if (foreign) throw new LoadError('ROUTE_CONFLICT', file, at, `${method.toUpperCase()} ${basePath}${path} is already served by ${foreign}`);
     routes.set(key, at);
     checkOperationExtension(op['x-switchboard'], file, at);
   }
+  return new Map([...routes].map(([key, at]) => [key, `${file}#${at}`]));
 };
 
 const checkConfig = (meta: AssetMeta, slice: Record<string, unknown> | undefined, options: PrepareOptions, manifestFile: string): PluginConfig => {
@@ -124,8 +135,11 @@ const checkDeclarations = (definition: PluginDefinition, meta: AssetMeta, module
   });
 };
 
-/** Prepares one plugin; throws LoadError. `takenIds` are the asset ids of plugins prepared before it. */
-export const preparePlugin = async (specifier: string, takenIds: Map<string, string>, options: PrepareOptions): Promise<PreparedPlugin> => {
+/**
+ * Prepares one plugin; throws LoadError. `claims` holds what plugins prepared before it took; on success this
+ * plugin's id and routes are added to it.
+ */
+export const preparePlugin = async (specifier: string, claims: Claims, options: PrepareOptions): Promise<PreparedPlugin> => {
   const moduleFile = resolvePlugin(specifier, options.rootDir);
   const definition = await importDefinition(moduleFile);
   const manifestFile = manifestPath(definition.manifest);
@@ -170,11 +184,11 @@ export const preparePlugin = async (specifier: string, takenIds: Map<string, str
       `needs core ${meta.coreVersion}, this core is ${CORE_VERSION}`,
     );
   }
-  const owner = takenIds.get(meta.id);
+  const owner = claims.ids.get(meta.id);
   if (owner)
     throw new LoadError('DUPLICATE_ASSET_ID', manifestFile, '/info/x-switchboard/id', `'${meta.id}' is already the id of ${owner}`);
 
-  checkOperations(doc, manifestFile);
+  const routes = checkOperations(doc, manifestFile, meta.basePath, claims);
   checkDeclarations(definition, meta, moduleFile);
   const config = checkConfig(meta, options.pluginConfig[meta.id], options, manifestFile);
 
@@ -182,5 +196,7 @@ export const preparePlugin = async (specifier: string, takenIds: Map<string, str
   const operations = listOperations(doc).map(({ path, method }) =>
     compileOperation(doc, ajv, path, method, { file: manifestFile, compileResponses: options.compileResponses }),
   );
+  claims.ids.set(meta.id, manifestFile);
+  for (const [key, owner] of routes) claims.routes.set(key, owner);
   return { specifier, moduleFile, manifestFile, definition, doc, meta, operations, config };
 };

@@ -9,7 +9,12 @@ const CANDIDATES = ['src/plugin.ts', 'plugin.ts', 'src/index.ts', 'index.ts', 'd
 const entryOfDirectory = (dir: string): string | undefined => {
   const pkgFile = join(dir, 'package.json');
   if (existsSync(pkgFile)) {
-    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports?: unknown; main?: string };
+    let pkg: { exports?: unknown; main?: string };
+    try {
+      pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+    } catch (e) {
+      throw new LoadError('PLUGIN_NOT_FOUND', pkgFile, '', `cannot read package.json: ${(e as Error).message}`);
+    }
     const exp = pkg.exports;
     const main =
       typeof exp === 'string'

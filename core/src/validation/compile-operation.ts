@@ -136,6 +136,18 @@ export const compileOperation = (
     }
   }
   const hasParams = params.size > 0;
+  // The parameters compile as one schema; when that fails, compile them one by one to point at the culprit.
+  const compileParams = (): ValidateFunction => {
+    try {
+      return ajv.params.compile(toJsonSchema(paramsSchema, ajv.docId, ajv.openapi30) as object);
+    } catch (e) {
+      for (const { p, at } of params.values()) {
+        const where = p.schema !== undefined ? `${at}/schema` : `${at}/content/${Object.keys(p.content ?? {})[0]?.replace(/\//g, '~1')}/schema`;
+        compile(ajv.params, schemaOfParam(p), where);
+      }
+      throw new LoadError('SCHEMA_COMPILE_FAILED', file, `${opPointer}/parameters`, (e as Error).message);
+    }
+  };
   const paramsSchema = {
     type: 'object',
     properties: Object.fromEntries(
@@ -181,7 +193,7 @@ export const compileOperation = (
     queryArrays,
     hasQuery: Object.keys(groups.query.properties).length > 0,
     headerNames,
-    validateParams: hasParams ? compile(ajv.params, paramsSchema, `${opPointer}/parameters`) : undefined,
+    validateParams: hasParams ? compileParams() : undefined,
     body,
     responses,
     settings: (op['x-switchboard'] as Record<string, unknown>) ?? {},

@@ -77,7 +77,13 @@ export const readAssetMeta = (doc: Record<string, unknown>, file: string): Asset
   };
   const basePath = x.basePath ?? `/api/${x.id}`;
   const reserved = RESERVED_PATHS.find((r) => basePath === r || basePath.startsWith(`${r}/`));
-  if (reserved) throw new LoadError('XSB_INVALID', file, '/info/x-switchboard/basePath', `'${basePath}' is inside '${reserved}', which the core serves`);
+  if (reserved)
+    throw new LoadError(
+      'XSB_INVALID',
+      file,
+      '/info/x-switchboard/basePath',
+      `'${basePath}' is inside '${reserved}', which the core serves`,
+    );
   return {
     id: x.id,
     title: x.title ?? String(info.title ?? x.id),

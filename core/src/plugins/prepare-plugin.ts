@@ -87,14 +87,20 @@ const checkOperations = (doc: Record<string, unknown>, file: string, basePath: s
     const clash = routes.get(key);
     if (clash) throw new LoadError('ROUTE_CONFLICT', file, at, `same method and path shape as ${clash}`);
     const foreign = claims.routes.get(key);
-    if (foreign) throw new LoadError('ROUTE_CONFLICT', file, at, `${method.toUpperCase()} ${basePath}${path} is already served by ${foreign}`);
+    if (foreign)
+      throw new LoadError('ROUTE_CONFLICT', file, at, `${method.toUpperCase()} ${basePath}${path} is already served by ${foreign}`);
     routes.set(key, at);
     checkOperationExtension(op['x-switchboard'], file, at);
   }
   return new Map([...routes].map(([key, at]) => [key, `${file}#${at}`]));
 };
 
-const checkConfig = (meta: AssetMeta, slice: Record<string, unknown> | undefined, options: PrepareOptions, manifestFile: string): PluginConfig => {
+const checkConfig = (
+  meta: AssetMeta,
+  slice: Record<string, unknown> | undefined,
+  options: PrepareOptions,
+  manifestFile: string,
+): PluginConfig => {
   const value = structuredClone(slice ?? {});
   if (meta.configSchema) {
     const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, coerceTypes: false });

@@ -142,7 +142,8 @@ export const compileOperation = (
       return ajv.params.compile(toJsonSchema(paramsSchema, ajv.docId, ajv.openapi30) as object);
     } catch (e) {
       for (const { p, at } of params.values()) {
-        const where = p.schema !== undefined ? `${at}/schema` : `${at}/content/${Object.keys(p.content ?? {})[0]?.replace(/\//g, '~1')}/schema`;
+        const where =
+          p.schema !== undefined ? `${at}/schema` : `${at}/content/${Object.keys(p.content ?? {})[0]?.replace(/\//g, '~1')}/schema`;
         compile(ajv.params, schemaOfParam(p), where);
       }
       throw new LoadError('SCHEMA_COMPILE_FAILED', file, `${opPointer}/parameters`, (e as Error).message);

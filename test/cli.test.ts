@@ -30,7 +30,7 @@ describe('npx switchboard', () => {
       (e: { code: number; stdout: string }) => e,
     );
     expect(failed?.code).toBe(1);
-    expect(failed?.stdout).toContain('ok    hello (7 operations)');
+    expect(failed?.stdout).toContain('ok    hello (9 operations)');
     expect(failed?.stdout).toContain('FAIL  PLUGIN_NOT_FOUND');
   });
 

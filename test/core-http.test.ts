@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateDocument } from '../core/src/openapi/validate-document.js';
 import { startTestPlatform, type TestPlatform } from '../core/src/testing/index.js';
@@ -89,7 +90,7 @@ describe('validation', () => {
   });
 
   it('passes declared headers to the handler', async () => {
-    const res = await platform.call('GET', '/hello-api/greet/world', { headers: { 'x-trace': 'abc123' } });
+    const res = await platform.call('GET', '/hello-api/greet/world', { headers: { 'X-Trace': 'abc123' } });
     expect(await res.json()).toEqual({ text: 'Hello, world', trace: 'abc123' });
   });
 
@@ -143,7 +144,57 @@ describe('validation', () => {
   });
 });
 
+describe('over real HTTP', () => {
+  let server: ReturnType<typeof serve>;
+  let base: string;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: platform.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => server.close(r));
+  });
+
+  it('treats a POST without a body as no body: optional reaches the handler, required is a 400', async () => {
+    const optional = await fetch(`${base}/hello-api/optional-body`, { method: 'POST' });
+    expect(optional.status).toBe(200);
+    expect(await optional.json()).toEqual({ got: null });
+    const required = await fetch(`${base}/hello-api/echo`, { method: 'POST' });
+    expect(required.status).toBe(400);
+    expect((await required.json()).errors).toEqual([{ pointer: '/body', message: 'is required' }]);
+  });
+
+  it('reads a chunked JSON body', async () => {
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"n":'));
+        controller.enqueue(new TextEncoder().encode('7}'));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${base}/hello-api/optional-body`, {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-type': 'application/json' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(await res.json()).toEqual({ got: { n: 7 } });
+  });
+
+  it('passes declared headers, keyed lower-case like the generated types, whatever their case on the wire and in the manifest', async () => {
+    const res = await fetch(`${base}/hello-api/greet/world`, { headers: { 'x-TRACE': 'beef' } });
+    expect(await res.json()).toEqual({ text: 'Hello, world', trace: 'beef' });
+  });
+});
+
 describe('errors and logs', () => {
+  it('answers 504 HANDLER_TIMEOUT when a handler outlives the operation’s timeoutMs', async () => {
+    const body = await problem(await platform.call('GET', '/hello-api/slow'), 504, 'HANDLER_TIMEOUT');
+    expect(body.detail).toContain('50 ms');
+  });
+
   it('turns an unexpected error into a 500 that reveals nothing, and logs the stack with the request id', async () => {
     const res = await platform.call('GET', '/hello-api/boom');
     const body = await problem(res, 500, 'INTERNAL_ERROR');
@@ -242,6 +293,8 @@ describe('the merged document and the docs', () => {
     );
     expect(doc.components.schemas['notes.NewNote']).toBeDefined();
     expect(doc.components.schemas['hello.Greeting']).toBeDefined();
+    expect(doc.paths['/hello-api/echo'].post.security).toEqual([{ 'hello.bearer': [] }]);
+    expect(doc.components.securitySchemes['hello.bearer']).toEqual({ type: 'http', scheme: 'bearer' });
   });
 
   it('serves an interactive reference from the npm package, with no CDN', async () => {

@@ -75,7 +75,7 @@ export interface HandlerContext<O> {
   body: RequestBodyOf<O>;
   caller: Caller;
   requestId: string;
-  /** Aborted when the client goes away or the platform shuts down. */
+  /** Aborted when the client goes away: pass it to slow work (outbound calls, queries) to stop early. */
   signal: AbortSignal;
 }
 

@@ -33,7 +33,9 @@ export const createMariaDbDatabase = async (): Promise<{ url: string; drop: () =
   const admin = await createConnection({ uri: adminUrl() });
   await admin.query(`CREATE DATABASE \`${name}\``);
   await admin.end();
-  const url = MARIADB_URL.replace(/\/[^/]*$/, `/${name}`);
+  const target = new URL(MARIADB_URL);
+  target.pathname = `/${name}`;
+  const url = target.toString();
   return {
     url,
     drop: async () => {
@@ -43,6 +45,9 @@ export const createMariaDbDatabase = async (): Promise<{ url: string; drop: () =
     },
   };
 };
+
+/** CI=true (or any value but false/0/empty) means a missing service must fail the run. */
+export const isCi = (): boolean => !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 
 export interface Backend {
   name: 'sqlite' | 'mariadb';
@@ -67,7 +72,7 @@ export const mariaDbBackend: Backend = { name: 'mariadb', create: createMariaDbD
 export const availableBackends = async (): Promise<Backend[]> => {
   const why = await mariaDbUnavailable();
   if (why === null) return [sqliteBackend, mariaDbBackend];
-  if (process.env.CI) throw new Error(`${why} — CI needs it (.ci/run starts it).`);
+  if (isCi()) throw new Error(`${why} — CI needs it (.ci/run starts it).`);
   console.warn(`[skip mariadb] ${why}`);
   return [sqliteBackend];
 };

@@ -17,7 +17,7 @@ Usage: npx switchboard <command> [options]
 
 Commands:
   start              Serve the platform (same as npm start)
-  migrate            Apply pending migrations of the core and every configured plugin
+  migrate            Apply pending migrations of every configured plugin
   migrate --status   List applied and pending migrations without changing anything
   check [plugin...]  Load plugins (default: the configured ones) without serving; print every load error
   version            Print the core version
@@ -36,7 +36,7 @@ const prepareAll = async (specifiers: string[], config: ReturnType<typeof loadCo
       const p = await preparePlugin(specifier, claims, {
         rootDir: config.rootDir,
         pluginConfig: config.pluginConfig,
-        configFile: config.configFile,
+        configSources: config.pluginConfigSources,
         compileResponses: true,
       });
       ok.push(p);

@@ -11,6 +11,8 @@ export interface CoreConfig {
   plugins: string[];
   /** Per-plugin configuration slices, by asset id. */
   pluginConfig: Record<string, Record<string, unknown>>;
+  /** Where each slice came from (the config file or a SWITCHBOARD_PLUGIN_<ID> variable), for error messages. */
+  pluginConfigSources: Record<string, string>;
   /** Where relative paths in the config resolve from. */
   rootDir: string;
   /** The file the config came from, if any (for error messages). */

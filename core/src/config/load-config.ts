@@ -73,6 +73,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError(`${configFile}#/config`, 'expected a mapping of asset id to that plugin’s settings');
   }
   const pluginConfig = { ...((file.config as Record<string, Record<string, unknown>>) ?? {}) };
+  const pluginConfigSources: Record<string, string> = Object.fromEntries(Object.keys(pluginConfig).map((id) => [id, configFile as string]));
   // SWITCHBOARD_PLUGIN_<ID>='{"key":1}' replaces keys of that plugin's slice, so secrets can stay out of the file.
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('SWITCHBOARD_PLUGIN_') || value === undefined) continue;
@@ -85,6 +86,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     }
     if (typeof slice !== 'object' || slice === null || Array.isArray(slice)) throw new ConfigError(name, 'expected a JSON object');
     pluginConfig[id] = { ...(pluginConfig[id] ?? {}), ...(slice as Record<string, unknown>) };
+    pluginConfigSources[id] = pluginConfigSources[id] ? `${pluginConfigSources[id]} + ${name}` : name;
   }
 
   const databaseUrl = env.DATABASE_URL || `sqlite:${resolve(cwd, 'data/switchboard.sqlite')}`;
@@ -103,6 +105,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     migrateOnStart: bool(env, 'MIGRATE_ON_START', true),
     plugins,
     pluginConfig,
+    pluginConfigSources,
     rootDir,
     configFile,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),

@@ -5,7 +5,7 @@
  */
 import type { Handler as PluginHandler } from '@switchboard/sdk';
 import type { Context, Handler } from 'hono';
-import type { CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
+import type { CompiledBody, CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
 import { isJsonMediaType, toIssues } from '../validation/compile-operation.js';
 import { ANONYMOUS } from './context.js';
 import { HttpProblem } from './map-error.js';
@@ -13,10 +13,13 @@ import { HttpProblem } from './map-error.js';
 const invalid = (errors: ValidationIssue[], detail = 'The request does not match the operation’s schema.') =>
   new HttpProblem({ status: 400, code: 'VALIDATION_FAILED', title: 'Bad Request', detail, errors });
 
+/** The declared query parameters (undeclared ones are ignored, as undeclared headers are). */
 const readQuery = (c: Context, op: CompiledOperation): Record<string, unknown> => {
   const all = c.req.queries();
   const query: Record<string, unknown> = {};
-  for (const [name, values] of Object.entries(all)) {
+  for (const name of op.queryNames) {
+    const values = all[name];
+    if (values === undefined) continue;
     const mode = op.queryArrays.get(name);
     query[name] = mode === 'explode' ? values : mode === 'csv' ? values.flatMap((v) => v.split(',')) : values[0];
   }
@@ -28,31 +31,37 @@ const mediaTypeOf = (c: Context): string | undefined => c.req.header('content-ty
 const accepts = (declared: string[], actual: string): boolean =>
   declared.some((d) => d === actual || d === '*/*' || (d.endsWith('/*') && actual.startsWith(d.slice(0, -1))));
 
+const noBody = (spec: CompiledBody): undefined => {
+  if (spec.required) throw invalid([{ pointer: '/body', message: 'is required' }], 'The request needs a body.');
+  return undefined;
+};
+
+const unsupported = (spec: CompiledBody, type: string | undefined) =>
+  new HttpProblem({
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    title: 'Unsupported Media Type',
+    detail: `Send the body as ${spec.mediaTypes.join(' or ')}${type ? `, not ${type}` : ' with a Content-Type header'}.`,
+    accepted: spec.mediaTypes,
+  });
+
 const readBody = async (c: Context, op: CompiledOperation): Promise<unknown> => {
   const spec = op.body;
   if (!spec) return undefined;
-  const length = c.req.header('content-length');
-  const hasBody = c.req.raw.body !== null && length !== '0';
+  if (c.req.raw.body === null || c.req.header('content-length') === '0') return noBody(spec);
   const type = mediaTypeOf(c);
-  if (!hasBody) {
-    if (spec.required) throw invalid([{ pointer: '/body', message: 'is required' }], 'The request needs a body.');
-    return undefined;
+  if (!type) {
+    // Over HTTP a POST always has a body stream, even an empty one: only its content tells whether one was sent.
+    if ((await c.req.text()) === '') return noBody(spec);
+    throw unsupported(spec, type);
   }
-  if (!type || !accepts(spec.mediaTypes, type)) {
-    throw new HttpProblem({
-      status: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      title: 'Unsupported Media Type',
-      detail: `Send the body as ${spec.mediaTypes.join(' or ')}${type ? `, not ${type}` : ' with a Content-Type header'}.`,
-      accepted: spec.mediaTypes,
-    });
+  if (!accepts(spec.mediaTypes, type)) throw unsupported(spec, type);
+  if (!isJsonMediaType(type)) {
+    const raw = type.startsWith('text/') ? await c.req.text() : await c.req.arrayBuffer();
+    return (typeof raw === 'string' ? raw.length : raw.byteLength) === 0 ? noBody(spec) : raw;
   }
-  if (!isJsonMediaType(type)) return type.startsWith('text/') ? c.req.text() : c.req.arrayBuffer();
   const text = await c.req.text();
-  if (text === '') {
-    if (spec.required) throw invalid([{ pointer: '/body', message: 'is required' }], 'The request needs a body.');
-    return undefined;
-  }
+  if (text === '') return noBody(spec);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -108,6 +117,30 @@ const send = (c: Context, op: CompiledOperation, result: HandlerResult): Respons
   return c.json(body as object, status as 200, headers);
 };
 
+/** Races a handler against the operation's `x-switchboard.timeoutMs`. The handler is not cancelled, only answered. */
+const withDeadline = async (run: Promise<HandlerResult>, op: CompiledOperation): Promise<HandlerResult> => {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HttpProblem({
+            status: 504,
+            code: 'HANDLER_TIMEOUT',
+            title: 'Gateway Timeout',
+            detail: `${op.operationId} did not answer within ${op.timeoutMs} ms.`,
+          }),
+        ),
+      op.timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([run, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 export interface OperationHandlerOptions {
   op: CompiledOperation;
   handler: PluginHandler<unknown>;
@@ -139,7 +172,8 @@ export const createOperationHandler = ({ op, handler, runInScope, responseValida
       requestId: c.get('requestId'),
       signal: c.req.raw.signal,
     };
-    const result = (await runInScope(() => handler(ctx as never))) as HandlerResult;
+    const run = runInScope(() => handler(ctx as never)) as Promise<HandlerResult>;
+    const result = op.timeoutMs === undefined ? await run : await withDeadline(run, op);
     if (responseValidation) checkResponse(op, result);
     return send(c, op, result);
   };

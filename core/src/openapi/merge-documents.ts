@@ -10,6 +10,14 @@ export interface MergeInput {
   doc: Record<string, unknown>;
 }
 
+/** Security requirements name schemes, which are renamed `<asset id>.<scheme>` like every component. */
+const renameSecurity = (security: unknown, id: string): unknown =>
+  Array.isArray(security)
+    ? security.map((req) =>
+        Object.fromEntries(Object.entries(req as Record<string, unknown>).map(([name, scopes]) => [`${id}.${name}`, scopes])),
+      )
+    : security;
+
 /** Rewrites local refs to the renamed components and 3.0's `nullable` into 3.1 type arrays. */
 const rewrite = (node: unknown, id: string, openapi30: boolean): unknown => {
   if (Array.isArray(node)) return node.map((n) => rewrite(n, id, openapi30));
@@ -59,7 +67,9 @@ export const mergeDocuments = (assets: MergeInput[], publicUrl: string | null): 
       for (const [key, value] of Object.entries(rewrite(item, meta.id, openapi30) as Record<string, unknown>)) {
         if (METHODS.has(key) && value && typeof value === 'object') {
           const op = value as Record<string, unknown>;
-          merged[key] = { ...op, operationId: `${meta.id}.${op.operationId}`, tags: [meta.id] };
+          // The document-level `security` applies to operations that declare none; the merged document has no default.
+          const security = renameSecurity(op.security ?? doc.security, meta.id);
+          merged[key] = { ...op, operationId: `${meta.id}.${op.operationId}`, tags: [meta.id], ...(security ? { security } : {}) };
         } else merged[key] = value;
       }
       paths[`${meta.basePath}${path}`] = merged;

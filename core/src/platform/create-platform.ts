@@ -57,7 +57,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       const p = await preparePlugin(specifier, claims, {
         rootDir: config.rootDir,
         pluginConfig: config.pluginConfig,
-        configFile: config.configFile,
+        configSources: config.pluginConfigSources,
         compileResponses: config.responseValidation,
       });
       prepared.push(p);

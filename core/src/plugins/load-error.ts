@@ -26,7 +26,7 @@ export const LOAD_ERRORS = {
   UNKNOWN_DEPENDENCY: 'The plugin declares a dependency the core does not provide',
   ENTITY_TABLE_PREFIX: 'An entity’s table name does not start with the asset id',
   MIGRATION_INVALID: 'A migration entry has no stable name or no class',
-  PLUGIN_START_FAILED: 'The plugin’s start hook threw',
+  PLUGIN_START_FAILED: 'The plugin’s handlers() factory or its start hook threw',
 } as const;
 
 export type LoadErrorCode = keyof typeof LOAD_ERRORS;

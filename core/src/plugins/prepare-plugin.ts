@@ -31,8 +31,8 @@ export interface PreparedPlugin {
 export interface PrepareOptions {
   rootDir: string;
   pluginConfig: Record<string, Record<string, unknown>>;
-  /** Where the config slices came from, for CONFIG_INVALID errors. */
-  configFile: string | null;
+  /** Where each config slice came from, for CONFIG_INVALID errors. */
+  configSources: Record<string, string>;
   compileResponses: boolean;
 }
 
@@ -112,7 +112,7 @@ const checkConfig = (
     }
     if (!validate(value)) {
       const [first] = toIssues(validate.errors, `/config/${meta.id}`);
-      throw new LoadError('CONFIG_INVALID', options.configFile ?? 'environment', first.pointer, first.message);
+      throw new LoadError('CONFIG_INVALID', options.configSources[meta.id] ?? 'environment', first.pointer, first.message);
     }
   }
   return Object.freeze(value);

@@ -38,6 +38,6 @@ export const registerCoreServices = (root: DependencyContainer, deps: CoreServic
   perPlugin(coreServices.http.id, (s, c) =>
     createHttpClient({ assetId: s.info.id, timeoutMs: s.httpTimeoutMs, log: c.resolve<Logger>(coreServices.logger.id) }),
   );
-  // The global EntityManager resolves to the request's fork inside RequestContext (see mount-plugin.ts).
+  // The global EntityManager resolves to the request's fork inside RequestContext (see activate-plugin.ts).
   perPlugin(coreServices.database.id, () => deps.orm().em);
 };

@@ -32,6 +32,7 @@ export const startTestPlatform = async ({ plugins, databaseUrl, pluginConfig, ov
     plugins,
     databaseUrl: databaseUrl ?? 'sqlite::memory:',
     pluginConfig: pluginConfig ?? {},
+    pluginConfigSources: {},
     configFile: null,
     logLevel: 'info',
     accessLog: false,

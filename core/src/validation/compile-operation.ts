@@ -46,7 +46,12 @@ export interface CompiledOperation {
   /** Query parameters that take several values, and those sent comma-separated (`explode: false`). */
   queryArrays: Map<string, 'explode' | 'csv'>;
   hasQuery: boolean;
+  /** Declared query parameter names. */
+  queryNames: string[];
+  /** Declared headers, lower-case. */
   headerNames: string[];
+  /** `x-switchboard.timeoutMs`: answer 504 HANDLER_TIMEOUT past it. */
+  timeoutMs?: number;
   validateParams?: ValidateFunction;
   body: CompiledBody | null;
   /** Response validators by status (`200`, `4XX`, `default`); compiled only when response validation is on. */
@@ -126,6 +131,7 @@ export const compileOperation = (
   for (const { p } of params.values()) {
     if (p.in === 'cookie') continue;
     const group = p.in === 'header' ? 'headers' : p.in;
+    // Header names are case-insensitive; openapi-typescript keys them lower-case, so the handler gets them so.
     const name = p.in === 'header' ? p.name.toLowerCase() : p.name;
     const schema = schemaOfParam(p);
     groups[group].properties[name] = schema;
@@ -193,6 +199,8 @@ export const compileOperation = (
     pointer: opPointer,
     queryArrays,
     hasQuery: Object.keys(groups.query.properties).length > 0,
+    queryNames: Object.keys(groups.query.properties),
+    timeoutMs: (op['x-switchboard'] as { timeoutMs?: number } | undefined)?.timeoutMs,
     headerNames,
     validateParams: hasParams ? compileParams() : undefined,
     body,

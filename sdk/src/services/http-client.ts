@@ -2,7 +2,7 @@
 
 /** Options of one outbound request: the standard `RequestInit` plus a deadline. */
 export interface HttpRequestInit extends RequestInit {
-  /** Abort after this many milliseconds (default: the plugin's `httpTimeoutMs`, else the core's `HTTP_TIMEOUT_MS`). */
+  /** Abort after this many milliseconds (default: the core's `HTTP_TIMEOUT_MS`, 10 s unless configured). */
   timeoutMs?: number;
 }
 

@@ -13,7 +13,7 @@ export const Note = defineEntity({
     tags: p.json<string[]>(),
     createdAt: p.datetime(3).onCreate(() => new Date()),
     updatedAt: p
-      .datetime()
+      .datetime(3)
       .onCreate(() => new Date())
       .onUpdate(() => new Date()),
   },

@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
-import { createOrm, migrate } from '../db/create-orm.js';
+import { createOrm, migrate, ormOptionsFor } from '../db/create-orm.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { CORE_VERSION } from '../version.js';
@@ -17,7 +17,7 @@ Usage: npx switchboard <command> [options]
 
 Commands:
   start              Serve the platform (same as npm start)
-  migrate            Apply pending migrations of every configured plugin
+  migrate            Apply pending migrations of the core and every configured plugin
   migrate --status   List applied and pending migrations without changing anything
   check [plugin...]  Load plugins (default: the configured ones) without serving; print every load error
   version            Print the core version
@@ -71,12 +71,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     const config = loadConfig();
     const { ok, errors } = await prepareAll(config.plugins, config);
     for (const e of errors) out(`warning: plugin left out, its migrations will not run: ${e.message}`);
-    const migrations = ok.flatMap((p) => (p.definition.migrations ?? []).map((m) => ({ name: `${p.meta.id}/${m.name}`, class: m.class })));
-    const orm = await createOrm({
-      databaseUrl: config.databaseUrl,
-      entities: ok.flatMap((p) => [...(p.definition.entities ?? [])]),
-      migrations,
-    });
+    const orm = await createOrm(ormOptionsFor(config.databaseUrl, ok));
     try {
       if (values.status) {
         for (const m of await orm.migrator.getExecuted()) out(`applied  ${m.name}`);

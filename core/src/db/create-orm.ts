@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Constructor, EntitySchema, MikroORM } from '@mikro-orm/core';
 import { type Migration, Migrator } from '@mikro-orm/migrations';
+import { coreEntities, coreMigrations } from './core-schema.js';
 
 export interface NamedMigration {
   name: string;
@@ -15,6 +16,19 @@ export interface OrmOptions {
   entities: EntitySchema<any, any>[];
   migrations: NamedMigration[];
 }
+
+/** The core's tables and migrations first, then each plugin's, migrations named `<asset id>/<name>`. */
+export const ormOptionsFor = (
+  databaseUrl: string,
+  plugins: { meta: { id: string }; definition: { entities?: Readonly<OrmOptions['entities']>; migrations?: readonly NamedMigration[] } }[],
+): OrmOptions => ({
+  databaseUrl,
+  entities: [...coreEntities, ...plugins.flatMap((p) => [...(p.definition.entities ?? [])])],
+  migrations: [
+    ...coreMigrations.map((m) => ({ name: `core/${m.name}`, class: m.class })),
+    ...plugins.flatMap((p) => (p.definition.migrations ?? []).map((m) => ({ name: `${p.meta.id}/${m.name}`, class: m.class }))),
+  ],
+});
 
 /** The dialect a URL selects. */
 export const dialectOf = (url: string): 'sqlite' | 'mariadb' | 'mysql' =>

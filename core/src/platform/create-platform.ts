@@ -9,7 +9,7 @@ import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import { container } from 'tsyringe';
 import type { CoreConfig } from '../config/config.js';
-import { createOrm, migrate, type NamedMigration, pingDatabase } from '../db/create-orm.js';
+import { createOrm, migrate, ormOptionsFor, pingDatabase } from '../db/create-orm.js';
 import { createApp } from '../http/create-app.js';
 import { createLogger } from '../logging/create-logger.js';
 import { mergeDocuments } from '../openapi/merge-documents.js';
@@ -66,14 +66,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     }
   }
 
-  const migrations: NamedMigration[] = prepared.flatMap((p) =>
-    (p.definition.migrations ?? []).map((m) => ({ name: `${p.meta.id}/${m.name}`, class: m.class })),
-  );
-  const orm = await createOrm({
-    databaseUrl: config.databaseUrl,
-    entities: prepared.flatMap((p) => [...(p.definition.entities ?? [])]),
-    migrations,
-  });
+  const orm = await createOrm(ormOptionsFor(config.databaseUrl, prepared));
   let migrationsApplied: string[] = [];
   if (config.migrateOnStart) {
     try {

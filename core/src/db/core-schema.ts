@@ -1,0 +1,12 @@
+/**
+ * @module The core's own tables (prefix `sb_`) and the migrations that create them. Each core module contributes
+ * its entities and migrations here; they run before any plugin's, named `core/<name>`.
+ */
+import type { EntitySchema } from '@mikro-orm/core';
+import type { NamedMigration } from './create-orm.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: any entity schema will do.
+export const coreEntities: EntitySchema<any, any>[] = [];
+
+/** In the order they apply. Names are stable: the migrations table records them. */
+export const coreMigrations: NamedMigration[] = [];

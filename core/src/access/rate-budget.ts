@@ -1,0 +1,138 @@
+/**
+ * @module Exact limits across replicas without a database write per request. Each replica leases a slice of a
+ * window's budget from `sb_rate_window` with a compare-and-set update and admits from memory until the slice is
+ * spent. Slices shrink as the budget runs low, so a window never admits more than its limit (the database bounds
+ * the sum of slices) and little budget is stranded on a replica that stopped receiving calls.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+
+export interface Window {
+  /** Stable name of the budget, e.g. `sub_x:m`. */
+  name: string;
+  limit: number;
+  /** Window length; `month` for calendar months (quotas). */
+  period: 'second' | 'minute' | 'month';
+}
+
+interface Local {
+  granted: number;
+  used: number;
+  exhausted: boolean;
+  pending?: Promise<void>;
+}
+
+const startOf = (period: Window['period'], now: number): { start: number; end: number } => {
+  if (period === 'second') return { start: Math.floor(now / 1000) * 1000, end: Math.floor(now / 1000) * 1000 + 1000 };
+  if (period === 'minute') return { start: Math.floor(now / 60_000) * 60_000, end: Math.floor(now / 60_000) * 60_000 + 60_000 };
+  const d = new Date(now);
+  return { start: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), end: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+};
+
+export interface Decision {
+  allowed: boolean;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+  /** What this replica still holds for the window (a lower bound of what is left overall). */
+  remaining: number;
+}
+
+export interface RateBudgetOptions {
+  orm: MikroORM;
+  /** How many replicas to plan slices for; more means smaller slices. */
+  replicas?: number;
+}
+
+/** Leases and spends window budgets. */
+export class RateBudget {
+  private readonly local = new Map<string, Local>();
+  private readonly replicas: number;
+
+  constructor(private readonly options: RateBudgetOptions) {
+    this.replicas = Math.max(1, options.replicas ?? 3);
+  }
+
+  /** Takes one unit of `window`'s current budget if any is left. */
+  async take(window: Window, now = Date.now()): Promise<Decision> {
+    const { start, end } = startOf(window.period, now);
+    const key = `${window.name}:${start}`;
+    const resetSeconds = Math.max(1, Math.ceil((end - now) / 1000));
+    let state = this.local.get(key);
+    if (!state) {
+      state = { granted: 0, used: 0, exhausted: false };
+      this.local.set(key, state);
+      this.sweep(now);
+    }
+    let stalled = 0;
+    while (stalled < 10) {
+      if (state.used < state.granted) {
+        state.used++;
+        return { allowed: true, resetSeconds, remaining: state.granted - state.used };
+      }
+      if (state.exhausted) return { allowed: false, resetSeconds, remaining: 0 };
+      // One lease at a time per window: concurrent requests wait for it instead of each going to the database.
+      const before = state.granted;
+      state.pending ??= this.lease(key, window, end, state).finally(() => {
+        (state as Local).pending = undefined;
+      });
+      await state.pending;
+      // Losing every compare-and-set race several times in a row means heavy contention: deny rather than spin.
+      stalled = state.granted > before ? 0 : stalled + 1;
+    }
+    return { allowed: false, resetSeconds, remaining: 0 };
+  }
+
+  private async lease(key: string, window: Window, end: number, state: Local): Promise<void> {
+    const em = this.options.orm.em.fork() as SqlEntityManager;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const rows = await em.execute<{ used: number }[]>('select used from sb_rate_window where `key` = ?', [key]);
+      const used = rows.length > 0 ? Number(rows[0].used) : null;
+      const remaining = window.limit - (used ?? 0);
+      if (remaining <= 0) {
+        state.exhausted = true;
+        return;
+      }
+      // A slice is a fair share of what is left, at least 1: big while the budget is large, 1 near the end.
+      const slice = Math.max(
+        1,
+        Math.min(remaining, Math.floor(remaining / (this.replicas * 4)), Math.ceil(window.limit / (this.replicas * 10))),
+      );
+      if (used === null) {
+        const inserted = await em
+          .execute('insert into sb_rate_window (`key`, used, expires_at) values (?, ?, ?)', [key, slice, new Date(end)], 'run')
+          .then(
+            () => true,
+            () => false, // another replica created it first: read again
+          );
+        if (inserted) {
+          state.granted += slice;
+          return;
+        }
+        continue;
+      }
+      const result = await em.execute<{ affectedRows?: number; changes?: number }>(
+        'update sb_rate_window set used = used + ? where `key` = ? and used = ?',
+        [slice, key, used],
+        'run',
+      );
+      if (Number(result.affectedRows ?? result.changes ?? 0) === 1) {
+        state.granted += slice;
+        return;
+      }
+    }
+  }
+
+  /** Forgets windows that ended; the database rows are deleted by `prune`. */
+  private sweep(now: number): void {
+    if (this.local.size < 1000) return;
+    for (const key of this.local.keys()) {
+      const start = Number(key.slice(key.lastIndexOf(':') + 1));
+      if (start + 32 * 24 * 3600_000 < now || (key.includes(':s:') && start + 2000 < now)) this.local.delete(key);
+    }
+  }
+
+  /** Deletes the rows of windows that ended. */
+  async prune(now = new Date()): Promise<void> {
+    await (this.options.orm.em.fork() as SqlEntityManager).execute('delete from sb_rate_window where expires_at < ?', [now], 'run');
+  }
+}

@@ -145,6 +145,7 @@ describe('validation', () => {
 });
 
 describe('over real HTTP', () => {
+  const auth = () => ({ authorization: `Bearer ${platform.testApp?.key}` });
   let server: ReturnType<typeof serve>;
   let base: string;
   beforeAll(async () => {
@@ -158,10 +159,10 @@ describe('over real HTTP', () => {
   });
 
   it('treats a POST without a body as no body: optional reaches the handler, required is a 400', async () => {
-    const optional = await fetch(`${base}/hello-api/optional-body`, { method: 'POST' });
+    const optional = await fetch(`${base}/hello-api/optional-body`, { method: 'POST', headers: auth() });
     expect(optional.status).toBe(200);
     expect(await optional.json()).toEqual({ got: null });
-    const required = await fetch(`${base}/hello-api/echo`, { method: 'POST' });
+    const required = await fetch(`${base}/hello-api/echo`, { method: 'POST', headers: auth() });
     expect(required.status).toBe(400);
     expect((await required.json()).errors).toEqual([{ pointer: '/body', message: 'is required' }]);
   });
@@ -177,14 +178,14 @@ describe('over real HTTP', () => {
     const res = await fetch(`${base}/hello-api/optional-body`, {
       method: 'POST',
       body: stream,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth() },
       duplex: 'half',
     } as RequestInit);
     expect(await res.json()).toEqual({ got: { n: 7 } });
   });
 
   it('passes declared headers, keyed lower-case like the generated types, whatever their case on the wire and in the manifest', async () => {
-    const res = await fetch(`${base}/hello-api/greet/world`, { headers: { 'x-TRACE': 'beef' } });
+    const res = await fetch(`${base}/hello-api/greet/world`, { headers: { 'x-TRACE': 'beef', ...auth() } });
     expect(await res.json()).toEqual({ text: 'Hello, world', trace: 'beef' });
   });
 });
@@ -286,7 +287,7 @@ describe('the merged document and the docs', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/notes/notes', '/api/notes/notes/{id}', '/hello-api/greet/{name}', '/hello-api/echo']),
     );
-    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(['notes', 'hello']);
+    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(['admin', 'notes', 'hello']);
     expect(doc.paths['/api/notes/notes'].post.operationId).toBe('notes.createNote');
     expect(doc.paths['/api/notes/notes'].post.requestBody.content['application/json'].schema.$ref).toBe(
       '#/components/schemas/notes.NewNote',

@@ -1,4 +1,6 @@
 /** @module The services every plugin may declare in `deps`. */
+
+import type { QueueService } from './queue.js';
 import { createServiceRef, type ServiceRef } from './service-ref.js';
 import type { Database } from './services/database.js';
 import type { EventBus } from './services/event-bus.js';
@@ -34,4 +36,6 @@ export const coreServices = {
   http: createServiceRef<HttpClient>('core.http'),
   events: createServiceRef<EventBus>('core.events'),
   plugin: createServiceRef<PluginInfo>('core.plugin'),
+  /** The plugin's queues (names prefixed with the asset id by the core). */
+  queue: createServiceRef<QueueService>('core.queue'),
 } as const;

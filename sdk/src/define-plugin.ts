@@ -1,6 +1,7 @@
 /** @module definePlugin: a plugin as data — manifest, entities, migrations, deps, handlers, lifecycle hooks. */
 import type { Constructor, EntitySchema } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
+import type { JobDefinition, WorkerDefinition } from './jobs.js';
 import type { Handlers } from './operation-types.js';
 import type { DepsMap, ServicesOf } from './service-ref.js';
 
@@ -24,6 +25,12 @@ export interface PluginSpec<Ops, D extends DepsMap> {
   entities?: readonly EntitySchema<any, any>[];
   /** Migrations in the order they apply. */
   migrations?: readonly PluginMigration[];
+  /** Scheduled jobs (`defineJob`); each declares its own deps. */
+  // biome-ignore lint/suspicious/noExplicitAny: each job carries its own deps type.
+  jobs?: readonly JobDefinition<any>[];
+  /** Queue workers (`defineWorker`); each declares its own deps. */
+  // biome-ignore lint/suspicious/noExplicitAny: each worker carries its own payload and deps types.
+  workers?: readonly WorkerDefinition<any, any>[];
   /** Builds one handler per operationId, once, from the resolved services. */
   handlers: (services: ServicesOf<D>) => Handlers<Ops>;
   /** Runs after every plugin loaded and migrations ran, before the server listens. */

@@ -13,7 +13,22 @@ export {
   type PluginSpec,
 } from './define-plugin.js';
 export * from './errors.js';
+export {
+  type Duration,
+  defineJob,
+  defineWorker,
+  JOB_BRAND,
+  type JobContext,
+  type JobDefinition,
+  type JobSchedule,
+  type JobSpec,
+  type RetryPolicy,
+  WORKER_BRAND,
+  type WorkerDefinition,
+  type WorkerSpec,
+} from './jobs.js';
 export type * from './operation-types.js';
+export type { PublishOptions, PublishResult, QueueMessage, QueueService } from './queue.js';
 export { createServiceRef, type DepsMap, type ServiceRef, type ServicesOf } from './service-ref.js';
 export type { Database } from './services/database.js';
 export type { EventBus, EventListener, PlatformEvent } from './services/event-bus.js';

@@ -40,6 +40,8 @@ export class AccessService {
     private readonly orm: MikroORM,
     /** Asset ids that exist, to reject plans and toggles for unknown assets. */
     private readonly assetIds: () => string[],
+    /** Runs after each committed change: this replica reloads at once, the others within their poll interval. */
+    private readonly changed: () => Promise<void> = async () => {},
   ) {}
 
   /** Runs a change in a transaction with its audit entry and a version bump. */
@@ -49,7 +51,7 @@ export class AccessService {
     target: { type: string; id: () => string },
     work: (em: EntityManager) => Promise<{ result: T; before: object | null; after: object | null }>,
   ): Promise<T> {
-    return this.orm.em.fork().transactional(async (em) => {
+    const result = await this.orm.em.fork().transactional(async (em) => {
       const { result, before, after } = await work(em);
       await em.flush();
       em.create(AuditEntry, {
@@ -66,6 +68,8 @@ export class AccessService {
       await bumpVersion(em);
       return result;
     });
+    await this.changed();
+    return result;
   }
 
   private assertAsset(assetId: string): void {

@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { BACKGROUND_HELP, backgroundCommands } from '../background/cli-commands.js';
 import { ConfigError } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createOrm, migrate, ormOptionsFor } from '../db/create-orm.js';
@@ -21,6 +22,7 @@ Commands:
   migrate --status   List applied and pending migrations without changing anything
   check [plugin...]  Load plugins (default: the configured ones) without serving; print every load error
   version            Print the core version
+${BACKGROUND_HELP}
 
 Configuration comes from the environment and switchboard.config.yaml (see README.md, "Configuration").`;
 
@@ -48,6 +50,14 @@ const prepareAll = async (specifiers: string[], config: ReturnType<typeof loadCo
 };
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
+  ...backgroundCommands({
+    out,
+    loadConfig: () => loadConfig(),
+    workerQueues: async (config) =>
+      (await prepareAll(config.plugins, config)).ok.flatMap((p) =>
+        (p.definition.workers ?? []).map((w) => ({ assetId: p.meta.id, queue: w.queue })),
+      ),
+  }),
   async start() {
     await import('../main.js');
     return -1; // keep running

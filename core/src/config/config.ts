@@ -25,6 +25,28 @@ export interface CoreConfig {
   httpTimeoutMs: number;
   /** The URL the platform is reached at, for the banner and the merged document's `servers`. */
   publicUrl: string | null;
+  /** Key auth, subscriptions, limits and metering in front of every asset call, and the admin API. */
+  accessControl: boolean;
+  /** SWITCHBOARD_ADMIN_TOKEN: the first operator's token; a secret, never logged. Generated and printed once if unset. */
+  adminToken: string | null;
+  /** Create a demo app with a key subscribed to every asset on an empty database (development only). */
+  demoApp: boolean;
+  /** How often a replica checks whether access data (keys, subscriptions, toggles) changed. */
+  accessPollMs: number;
+  /** `embedded` (the database) or `rabbitmq` (needs `amqpUrl`). */
+  queueAdapter: 'embedded' | 'rabbitmq';
+  /** `amqp://user:pass@host:5672/vhost`; a secret: never logged. */
+  amqpUrl: string | null;
+  /** Names this replica in job leases and run history. */
+  replicaId: string;
+  /** A job's lease: how soon another replica takes over the tick of a holder that died. */
+  jobLeaseMs: number;
+  schedulerPollMs: number;
+  /** An embedded-queue message's lease: how soon it is redelivered after its consumer died. */
+  queueLeaseMs: number;
+  queuePollMs: number;
+  /** On shutdown, how long running jobs and messages may take to finish before they are handed back. */
+  drainMs: number;
 }
 
 /** A configuration problem found at start; `variable` names the env var or file key at fault. */

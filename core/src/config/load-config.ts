@@ -1,5 +1,6 @@
 /** @module Reads CoreConfig from environment variables (12-factor) and `switchboard.config.yaml`. */
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, type CoreConfig } from './config.js';
@@ -97,6 +98,16 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     );
   }
 
+  const amqpUrl = env.AMQP_URL || null;
+  if (amqpUrl && !/^amqps?:\/\//.test(amqpUrl)) {
+    throw new ConfigError('AMQP_URL', `expected amqp://… or amqps://…, got '${amqpUrl.replace(/\/\/[^@]*@/, '//***@')}'`);
+  }
+  const queueAdapter = env.QUEUE_ADAPTER || (amqpUrl ? 'rabbitmq' : 'embedded');
+  if (queueAdapter !== 'embedded' && queueAdapter !== 'rabbitmq') {
+    throw new ConfigError('QUEUE_ADAPTER', `expected embedded or rabbitmq, got '${queueAdapter}'`);
+  }
+  if (queueAdapter === 'rabbitmq' && !amqpUrl) throw new ConfigError('AMQP_URL', 'QUEUE_ADAPTER=rabbitmq needs AMQP_URL');
+
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -114,5 +125,17 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1),
     httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 10_000, 1),
     publicUrl: env.PUBLIC_URL || null,
+    accessControl: bool(env, 'ACCESS_CONTROL', false),
+    adminToken: env.SWITCHBOARD_ADMIN_TOKEN || null,
+    demoApp: bool(env, 'DEMO_APP', nodeEnv === 'development'),
+    accessPollMs: int(env, 'ACCESS_POLL_MS', 1000, 50, 60_000),
+    queueAdapter,
+    amqpUrl,
+    replicaId: env.REPLICA_ID || `${hostname()}-${process.pid}`,
+    jobLeaseMs: int(env, 'JOB_LEASE_MS', 15_000, 100),
+    schedulerPollMs: int(env, 'SCHEDULER_POLL_MS', 250, 10),
+    queueLeaseMs: int(env, 'QUEUE_LEASE_MS', 30_000, 100),
+    queuePollMs: int(env, 'QUEUE_POLL_MS', 200, 10),
+    drainMs: int(env, 'SHUTDOWN_DRAIN_MS', 10_000, 0),
   };
 };

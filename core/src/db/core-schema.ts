@@ -3,10 +3,17 @@
  * its entities and migrations here; they run before any plugin's, named `core/<name>`.
  */
 import type { EntitySchema } from '@mikro-orm/core';
+import { CreateAccessTables } from '../access/migrations/create-access-tables.js';
+import { accessEntities } from '../access/schema.js';
+import { JobRun, JobState, QueueMessageRow } from '../background/background-entities.js';
+import { CreateBackgroundTables } from '../background/create-background-tables.js';
 import type { NamedMigration } from './create-orm.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any entity schema will do.
-export const coreEntities: EntitySchema<any, any>[] = [];
+export const coreEntities: EntitySchema<any, any>[] = [JobState, JobRun, QueueMessageRow, ...accessEntities];
 
 /** In the order they apply. Names are stable: the migrations table records them. */
-export const coreMigrations: NamedMigration[] = [];
+export const coreMigrations: NamedMigration[] = [
+  { name: '001-background-tables', class: CreateBackgroundTables },
+  { name: '002-access-tables', class: CreateAccessTables },
+];

@@ -3,11 +3,16 @@
  * started), the merged document and the Hono app. A plugin that fails to load is reported and left out.
  */
 import 'reflect-metadata';
+import { fileURLToPath } from 'node:url';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from '@switchboard/sdk';
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import { container } from 'tsyringe';
+import { accessRef, assetsRef } from '../access/admin-api/src/plugin.js';
+import { type BootstrapResult, bootstrapAccess } from '../access/bootstrap.js';
+import { type Access, createAccess } from '../access/create-access.js';
+import { type Background, createBackground } from '../background/background.js';
 import type { CoreConfig } from '../config/config.js';
 import { createOrm, migrate, ormOptionsFor, pingDatabase } from '../db/create-orm.js';
 import { createApp } from '../http/create-app.js';
@@ -16,6 +21,10 @@ import { mergeDocuments } from '../openapi/merge-documents.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
+
+/** The admin API's module: a plugin of the core itself. */
+const ADMIN_API = fileURLToPath(new URL('../access/admin-api/src/plugin.ts', import.meta.url));
+
 import { PlatformEventBus } from '../services/event-bus.js';
 import { registerCoreServices } from '../services/register-services.js';
 
@@ -29,7 +38,13 @@ export interface Platform {
   loadErrors: LoadError[];
   migrationsApplied: string[];
   document: Record<string, unknown>;
-  /** Runs the plugins' stop hooks and closes the database. */
+  /** The access layer, when ACCESS_CONTROL is on. */
+  access?: Access;
+  /** Credentials created at first start, to show once. */
+  bootstrap: BootstrapResult;
+  /** Jobs, workers and the queue (admin routes: core/src/background/admin-routes.ts). */
+  background: Background;
+  /** Drains background work, runs the plugins' stop hooks and closes the database. */
   close(): Promise<void>;
 }
 
@@ -77,9 +92,29 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     }
   }
 
+  let background: Background;
+  try {
+    background = await createBackground(config, orm, log);
+  } catch (e) {
+    await orm.close(true);
+    throw new Error(`cannot start the queue (${config.queueAdapter}): ${(e as Error).message}`, { cause: e });
+  }
   const root = container.createChildContainer();
-  registerCoreServices(root, { log, events: new PlatformEventBus(log), orm: () => orm });
+  registerCoreServices(root, { log, events: new PlatformEventBus(log), orm: () => orm, queue: () => background.queue });
   const plugins: ActivePlugin[] = [];
+  const assetList = () =>
+    plugins.map((p) => ({ id: p.prepared.meta.id, title: p.prepared.meta.title, basePath: p.prepared.meta.basePath }));
+  const access = config.accessControl
+    ? await createAccess({
+        orm,
+        log,
+        databaseUrl: config.databaseUrl,
+        assetIds: () => plugins.map((p) => p.prepared.meta.id),
+        pollMs: config.accessPollMs,
+      })
+    : undefined;
+  if (access) root.register(accessRef.id, { useValue: access });
+  root.register(assetsRef.id, { useValue: assetList });
   for (const p of prepared) {
     try {
       const active = activatePlugin(p, {
@@ -87,6 +122,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
         orm: () => orm,
         httpTimeoutMs: config.httpTimeoutMs,
         responseValidation: config.responseValidation,
+        access,
       });
       await active.prepared.definition.start?.(active.services as never);
       plugins.push(active);
@@ -97,8 +133,42 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     }
   }
 
+  // After every plugin started, so jobs and workers see started services; a bad job or worker is reported like a
+  // load error and the rest keep running.
+  for (const problem of await background.start(plugins)) {
+    report(new LoadError('PLUGIN_START_FAILED', problem.file, problem.pointer, problem.message), problem.assetId);
+  }
+
+  // The core's own APIs, built as plugins: behind operator auth, not subject to keys, plans or toggles.
+  const systemPlugins: ActivePlugin[] = [];
+  let bootstrap: BootstrapResult = {};
+  if (access) {
+    const options = {
+      rootDir: config.rootDir,
+      pluginConfig: {},
+      configSources: {},
+      compileResponses: config.responseValidation,
+      system: true,
+    };
+    const admin = await preparePlugin(ADMIN_API, newClaims(), options);
+    systemPlugins.push(
+      activatePlugin(admin, {
+        root,
+        orm: () => orm,
+        httpTimeoutMs: config.httpTimeoutMs,
+        responseValidation: config.responseValidation,
+        operatorAuth: true,
+      }),
+    );
+    bootstrap = await bootstrapAccess(access, orm, {
+      adminToken: config.adminToken ?? undefined,
+      demo: config.demoApp,
+      assetIds: plugins.map((p) => p.prepared.meta.id),
+    });
+  }
+
   const document = mergeDocuments(
-    plugins.map((p) => ({ meta: p.prepared.meta, doc: p.prepared.doc })),
+    [...systemPlugins, ...plugins].map((p) => ({ meta: p.prepared.meta, doc: p.prepared.doc })),
     config.publicUrl,
   );
   const documentJson = JSON.stringify(document);
@@ -106,7 +176,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     log,
     accessLog: config.accessLog,
     bodyLimitBytes: config.bodyLimitBytes,
-    plugins,
+    plugins: [...systemPlugins, ...plugins],
     documentJson: () => documentJson,
     ready: async () => {
       const ok = await pingDatabase(orm).then(
@@ -126,7 +196,15 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     loadErrors,
     migrationsApplied,
     document,
+    background,
+    access,
+    bootstrap,
     async close() {
+      try {
+        await background.stop();
+      } catch (err) {
+        log.error({ err }, 'draining background work failed');
+      }
       for (const p of [...plugins].reverse()) {
         try {
           await p.prepared.definition.stop?.(p.services as never);
@@ -134,6 +212,8 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
           log.error({ err, asset: p.prepared.meta.id }, 'plugin stop hook failed');
         }
       }
+      // After the last request: the meter's final flush is part of "nothing lost".
+      await access?.close();
       await orm.close(true);
     },
   };

@@ -6,6 +6,9 @@ import { type MikroORM, RequestContext } from '@mikro-orm/core';
 import { coreServices, type Handler } from '@switchboard/sdk';
 import { Hono } from 'hono';
 import type { DependencyContainer } from 'tsyringe';
+import { accessMiddleware } from '../access/access-middleware.js';
+import type { Access } from '../access/create-access.js';
+import { operatorMiddleware } from '../access/operator-middleware.js';
 import { createOperationHandler } from '../http/operation-handler.js';
 import { PLUGIN_SCOPE, type PluginScope } from '../services/register-services.js';
 import { LoadError } from './load-error.js';
@@ -21,6 +24,10 @@ export interface ActivePlugin {
 
 export interface ActivateOptions {
   root: DependencyContainer;
+  /** The access layer: key auth, toggles, subscriptions, limits and metering in front of every non-public operation. */
+  access?: Access;
+  /** For the core's own APIs: operator tokens and roles instead of app keys. */
+  operatorAuth?: boolean;
   orm: () => MikroORM;
   httpTimeoutMs: number;
   responseValidation: boolean;
@@ -32,7 +39,7 @@ export const toHonoPath = (path: string): string => path.replace(/\{([^}]+)\}/g,
 /** Activates a plugin; throws LoadError. */
 export const activatePlugin = (
   prepared: PreparedPlugin,
-  { root, orm, httpTimeoutMs, responseValidation }: ActivateOptions,
+  { root, orm, httpTimeoutMs, responseValidation, access, operatorAuth }: ActivateOptions,
 ): ActivePlugin => {
   const { definition, meta, moduleFile, manifestFile } = prepared;
   const container = root.createChildContainer();
@@ -80,11 +87,12 @@ export const activatePlugin = (
 
   const routes = new Hono();
   for (const op of prepared.operations) {
-    routes.on(
-      op.method.toUpperCase(),
-      toHonoPath(op.path),
-      createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation }),
-    );
+    const handler = createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation });
+    const path = toHonoPath(op.path);
+    const method = op.method.toUpperCase();
+    if (operatorAuth) routes.on(method, path, operatorMiddleware(orm(), op), handler);
+    else if (access && op.settings.public !== true) routes.on(method, path, accessMiddleware(access, meta.id, op), handler);
+    else routes.on(method, path, handler);
   }
   return { prepared, container, services, routes };
 };

@@ -62,7 +62,7 @@ const fail = (file: string, at: string, errors: Parameters<typeof toIssues>[0]):
 };
 
 /** Reads and checks `info.x-switchboard`. */
-export const readAssetMeta = (doc: Record<string, unknown>, file: string): AssetMeta => {
+export const readAssetMeta = (doc: Record<string, unknown>, file: string, system = false): AssetMeta => {
   const info = (doc.info ?? {}) as Record<string, unknown>;
   const ext = info['x-switchboard'];
   if (ext === undefined) throw new LoadError('XSB_MISSING', file, '/info', 'add info.x-switchboard with at least id and coreVersion');
@@ -76,7 +76,8 @@ export const readAssetMeta = (doc: Record<string, unknown>, file: string): Asset
     config?: Record<string, unknown>;
   };
   const basePath = x.basePath ?? `/api/${x.id}`;
-  const reserved = RESERVED_PATHS.find((r) => basePath === r || basePath.startsWith(`${r}/`));
+  // The core's own APIs (system plugins) are what the reserved paths are reserved for.
+  const reserved = system ? undefined : RESERVED_PATHS.find((r) => basePath === r || basePath.startsWith(`${r}/`));
   if (reserved)
     throw new LoadError(
       'XSB_INVALID',

@@ -30,6 +30,8 @@ export interface PreparedPlugin {
 
 export interface PrepareOptions {
   rootDir: string;
+  /** A plugin of the core itself (the admin API): may live under reserved paths, gets operator auth. */
+  system?: boolean;
   pluginConfig: Record<string, Record<string, unknown>>;
   /** Where each config slice came from, for CONFIG_INVALID errors. */
   configSources: Record<string, string>;
@@ -178,7 +180,7 @@ export const preparePlugin = async (specifier: string, claims: Claims, options: 
     throw new LoadError('MANIFEST_UNRESOLVED_REF', manifestFile, broken.at, `$ref '${broken.ref}' ${why}`);
   }
 
-  const meta = readAssetMeta(doc, manifestFile);
+  const meta = readAssetMeta(doc, manifestFile, options.system === true);
   if (!semver.validRange(meta.coreVersion)) {
     throw new LoadError('XSB_INVALID', manifestFile, '/info/x-switchboard/coreVersion', `'${meta.coreVersion}' is not a semver range`);
   }

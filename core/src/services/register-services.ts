@@ -6,6 +6,8 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Logger, PluginConfig, PluginInfo } from '@switchboard/sdk';
 import { coreServices } from '@switchboard/sdk';
 import { type DependencyContainer, instancePerContainerCachingFactory } from 'tsyringe';
+import type { QueueAdapter } from '../background/queue-adapter.js';
+import { scopedQueue } from '../background/scoped-queue.js';
 import type { PlatformEventBus } from './event-bus.js';
 import { createHttpClient } from './http-client.js';
 
@@ -23,6 +25,8 @@ export interface CoreServiceDeps {
   events: PlatformEventBus;
   /** Null until the database is up; resolving `core.database` before then is a bug. */
   orm: () => MikroORM;
+  /** The queue adapter (embedded or RabbitMQ); each plugin sees its own prefixed queues. */
+  queue: () => QueueAdapter;
 }
 
 /** Registers every core service factory in `root`. */
@@ -40,4 +44,5 @@ export const registerCoreServices = (root: DependencyContainer, deps: CoreServic
   );
   // The global EntityManager resolves to the request's fork inside RequestContext (see activate-plugin.ts).
   perPlugin(coreServices.database.id, () => deps.orm().em);
+  perPlugin(coreServices.queue.id, (s) => scopedQueue(s.info.id, deps.queue));
 };

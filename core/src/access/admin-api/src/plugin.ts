@@ -1,0 +1,20 @@
+/**
+ * @module The admin API, built as a plugin of the core: its manifest is validated, typed and merged into
+ * `/openapi.json` like any asset's, but it sits behind operator authentication instead of app keys.
+ */
+import { coreServices, createServiceRef, definePlugin } from '@switchboard/sdk';
+import type { Access } from '../../create-access.js';
+import type { operations } from './generated/openapi.js';
+import { adminHandlers } from './handlers.js';
+
+/** The access layer, as the core's own plugins receive it. Not part of the public SDK. */
+export const accessRef = createServiceRef<Access>('core.access');
+
+/** The loaded assets, as the admin API lists them. */
+export const assetsRef = createServiceRef<() => { id: string; title: string; basePath: string }[]>('core.assets');
+
+export default definePlugin<operations>()({
+  manifest: new URL('../openapi.yaml', import.meta.url),
+  deps: { access: accessRef, assets: assetsRef, db: coreServices.database },
+  handlers: adminHandlers,
+});

@@ -1,0 +1,393 @@
+/**
+ * @module The RabbitMQ queue (amqplib, selected by `AMQP_URL`). Per physical queue `q`: a durable `q`, a durable
+ * `q.dead` whose messages carry the reason and attempts in headers, and one `q.retry.<ms>` per backoff delay whose
+ * message TTL dead-letters back into `q` (one queue per delay, so a long delay never blocks a short one behind it).
+ * Messages are persistent and published on a confirm channel: `publish` resolves only once the broker confirmed.
+ * The idempotency key travels as the AMQP `correlation-id` property and the attempt in an `x-sb-attempt` header (absent
+ * on the first delivery): a first publish carries no header table, which measured markedly cheaper.
+ * Workers consume with prefetch = concurrency and ack after `handle` succeeded; a failure is re-published to the
+ * retry (or dead) queue with confirms before the original is acked, so a crash in between duplicates, never loses.
+ * The connection recovers after a broker restart and re-creates channels and consumers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger, PublishOptions, QueueMessage } from '@switchboard/sdk';
+import { ServiceUnavailableError } from '@switchboard/sdk';
+import { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, connect, type Message, type Options } from 'amqplib';
+import { backoffMs, DEFAULT_RETRY } from './duration.js';
+import type { DeadLetter, QueueAdapter, QueueDepth, RegisteredWorker } from './queue-adapter.js';
+import { reasonOf } from './queue-adapter.js';
+
+export interface AmqpQueueOptions {
+  url: string;
+  log: Logger;
+  /** How long `publish` waits for the broker (while reconnecting) before it fails. */
+  publishTimeoutMs?: number;
+  drainMs?: number;
+  isAssetEnabled?: (assetId: string) => boolean;
+  /** How often consumers of disabled assets are paused / resumed. */
+  pauseCheckMs?: number;
+}
+
+const H_ATTEMPT = 'x-sb-attempt';
+const H_REASON = 'x-sb-reason';
+const H_ATTEMPTS = 'x-sb-attempts';
+const H_FAILED_AT = 'x-sb-failed-at';
+
+interface Consumer {
+  worker: RegisteredWorker;
+  channel: ConfirmChannel | null;
+  tag: string | null;
+  /** Set while a consumer is being created, so a reconnect and the pause check never start two. */
+  starting: Promise<void> | null;
+}
+
+/**
+ * Publishes and resolves on the broker's confirm. A full write buffer (`false` from amqplib) is not waited on: amqplib
+ * keeps buffering, and callers are already bounded by awaiting their confirms — waiting for 'drain' here measured
+ * 35–40% slower for no gain in safety.
+ */
+const confirmPublish = (ch: ConfirmChannel, queue: string, body: Buffer, props: Options.Publish): Promise<void> =>
+  new Promise((resolve, reject) => {
+    ch.sendToQueue(queue, body, { persistent: true, ...props }, (err) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+    );
+  });
+
+export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueAdapter & { close(): Promise<void> }> => {
+  const { log } = options;
+  const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+  const drainMs = options.drainMs ?? 10_000;
+  const enabled = options.isAssetEnabled ?? (() => true);
+  const consumers: Consumer[] = [];
+  const declared = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  const aborts = new Set<AbortController>();
+  let model: ChannelModel | null = null;
+  let pub: ConfirmChannel | null = null;
+  let stopping = false;
+  let connectedWaiters: (() => void)[] = [];
+  let pauseTimer: NodeJS.Timeout | undefined;
+
+  const watch = <T extends Channel>(ch: T, what: string): T => {
+    // Without a listener a channel error is re-emitted on the connection and crashes the process.
+    ch.on('error', (err) => log.warn({ err, channel: what }, 'amqp channel error'));
+    return ch;
+  };
+
+  // A burst of first publishes to a new queue shares one declaration instead of a round trip each (measured: 1000
+  // concurrent assertQueue calls cost the SDK a third of its publish rate).
+  const declaring = new Map<string, Promise<void>>();
+  const declareOnce = async (name: string, assert: () => Promise<unknown>) => {
+    if (declared.has(name)) return;
+    let pending = declaring.get(name);
+    if (!pending) {
+      pending = assert()
+        .then(() => {
+          declared.add(name);
+        })
+        .finally(() => declaring.delete(name));
+      declaring.set(name, pending);
+    }
+    await pending;
+  };
+  const declare = (ch: Channel, queue: string) =>
+    declareOnce(queue, async () => {
+      await ch.assertQueue(queue, { durable: true });
+      await ch.assertQueue(`${queue}.dead`, { durable: true });
+    });
+  const declareDelay = async (ch: Channel, queue: string, kind: 'retry' | 'delay', ms: number) => {
+    const name = `${queue}.${kind}.${ms}`;
+    await declareOnce(name, () =>
+      ch.assertQueue(name, { durable: true, messageTtl: ms, deadLetterExchange: '', deadLetterRoutingKey: queue }),
+    );
+    return name;
+  };
+
+  const startConsumer = (c: Consumer): Promise<void> => {
+    c.starting ??= consume(c).finally(() => {
+      c.starting = null;
+    });
+    return c.starting;
+  };
+
+  const consume = async (c: Consumer) => {
+    if (!model || stopping || !enabled(c.worker.assetId) || c.channel) return;
+    const w = c.worker;
+    const ch = watch(await model.createConfirmChannel(), w.queue);
+    c.channel = ch;
+    try {
+      await declare(ch, w.queue);
+      await ch.prefetch(Math.max(1, w.definition.concurrency ?? 1));
+      const name = w.queue.slice(w.assetId.length + 1);
+      const attempts = w.definition.retry?.attempts ?? DEFAULT_RETRY.attempts;
+      const { consumerTag } = await ch.consume(
+        w.queue,
+        (msg: ConsumeMessage | null) => {
+          if (!msg) {
+            // Cancelled by the broker (the queue was deleted): the pause check re-declares and resumes within a second.
+            log.warn({ queue: w.queue }, 'consumer cancelled by the broker; re-creating it');
+            declared.delete(w.queue);
+            if (c.channel === ch) c.channel = null;
+            void ch.close().catch(() => undefined);
+            return;
+          }
+          const task = deliver(ch, w, name, attempts, msg);
+          inFlight.add(task);
+          void task.finally(() => inFlight.delete(task));
+        },
+        { noAck: false },
+      );
+      c.tag = consumerTag;
+    } catch (err) {
+      if (c.channel === ch) c.channel = null;
+      await ch.close().catch(() => undefined);
+      throw err;
+    }
+  };
+
+  const deliver = async (ch: ConfirmChannel, w: RegisteredWorker, name: string, attempts: number, msg: ConsumeMessage) => {
+    const headers = { ...(msg.properties.headers ?? {}) };
+    const attempt = Number(headers[H_ATTEMPT] ?? 1);
+    const abort = new AbortController();
+    aborts.add(abort);
+    let failure: unknown;
+    try {
+      const message: QueueMessage = {
+        id: String(msg.properties.messageId ?? ''),
+        queue: name,
+        payload: JSON.parse(msg.content.toString('utf8')),
+        idempotencyKey: String(msg.properties.correlationId ?? msg.properties.messageId ?? ''),
+        attempt,
+        signal: abort.signal,
+      };
+      await w.handle(message);
+    } catch (err) {
+      failure = err ?? new Error('handler threw');
+    }
+    try {
+      if (failure !== undefined) {
+        const props = { messageId: msg.properties.messageId, correlationId: msg.properties.correlationId };
+        if (attempt >= attempts) {
+          const reason = reasonOf(failure);
+          await confirmPublish(ch, `${w.queue}.dead`, msg.content, {
+            ...props,
+            headers: { ...headers, [H_REASON]: reason, [H_ATTEMPTS]: attempt, [H_FAILED_AT]: new Date().toISOString() },
+          });
+          log.error({ queue: w.queue, id: props.messageId, attempts: attempt, reason }, 'message dead-lettered after its last attempt');
+        } else {
+          const retryQueue = await declareDelay(ch, w.queue, 'retry', backoffMs(w.definition.retry, attempt));
+          await confirmPublish(ch, retryQueue, msg.content, {
+            ...props,
+            headers: { ...headers, [H_ATTEMPT]: attempt + 1, [H_REASON]: reasonOf(failure) },
+          });
+        }
+      }
+      ch.ack(msg);
+    } catch (err) {
+      // Channel gone (broker restart, shutdown): not acked, so the broker delivers it again.
+      log.warn({ err, queue: w.queue }, 'could not settle a message; the broker will redeliver it');
+    } finally {
+      aborts.delete(abort);
+    }
+  };
+
+  const setup = async (m: ChannelModel) => {
+    m.on('error', (err: Error) => log.warn({ err }, 'amqp connection error'));
+    model = m;
+    declared.clear();
+    pub = watch(await m.createConfirmChannel(), 'publish');
+    for (const c of consumers) await startConsumer(c);
+    const waiters = connectedWaiters;
+    connectedWaiters = [];
+    for (const w of waiters) w();
+  };
+
+  const connection = await connect(options.url, {
+    recovery: { initialDelay: 100, maxDelay: 2000, initialMaxRetries: 3, setup },
+  });
+  connection.on('error', (err: Error) => log.warn({ err }, 'amqp connection error'));
+  connection.on('disconnect', (err: Error) => {
+    log.warn({ err }, 'amqp connection lost; reconnecting');
+    model = null;
+    pub = null;
+    for (const c of consumers) {
+      c.channel = null;
+      c.tag = null;
+    }
+  });
+
+  const publishChannel = async (deadline: number): Promise<ConfirmChannel> => {
+    while (!pub) {
+      const left = deadline - Date.now();
+      if (left <= 0 || stopping) throw new ServiceUnavailableError('the message broker is unreachable', { code: 'QUEUE_UNAVAILABLE' });
+      await new Promise<void>((res) => {
+        const t = setTimeout(res, left);
+        connectedWaiters.push(() => {
+          clearTimeout(t);
+          res();
+        });
+      });
+    }
+    return pub;
+  };
+
+  /** A short-lived channel for admin reads: a 404 on it must not close the publish channel. */
+  const withChannel = async <T>(fn: (ch: ConfirmChannel) => Promise<T>): Promise<T> => {
+    if (!model) throw new ServiceUnavailableError('the message broker is unreachable', { code: 'QUEUE_UNAVAILABLE' });
+    const ch = watch(await model.createConfirmChannel(), 'admin');
+    try {
+      return await fn(ch);
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  };
+
+  /** Takes dead letters off `q.dead` one by one (unacked) until `id` is found; closing the channel puts the rest back. */
+  const takeDead = async (queue: string, id: string, then: (ch: ConfirmChannel, msg: Message) => Promise<void>) =>
+    withChannel(async (ch) => {
+      const { messageCount } = await ch.checkQueue(`${queue}.dead`);
+      for (let i = 0; i < messageCount; i++) {
+        const msg = await ch.get(`${queue}.dead`, { noAck: false });
+        if (!msg) break;
+        if (String(msg.properties.messageId) === id) {
+          await then(ch, msg);
+          ch.ack(msg);
+          return true;
+        }
+      }
+      return false;
+    });
+
+  const syncPauses = async () => {
+    for (const c of consumers) {
+      const on = enabled(c.worker.assetId);
+      try {
+        if (!on && c.channel && c.tag) {
+          const ch = c.channel;
+          c.channel = null;
+          await ch.cancel(c.tag);
+          c.tag = null;
+          // Delivered-but-unstarted messages go back when the channel closes; running ones finish first.
+          void Promise.all(inFlight).then(() => ch.close().catch(() => undefined));
+        } else if (on && !c.channel) {
+          await startConsumer(c);
+        }
+      } catch (err) {
+        log.warn({ err, queue: c.worker.queue }, 'pausing or resuming a consumer failed; will retry');
+      }
+    }
+  };
+
+  return {
+    kind: 'rabbitmq',
+    async publish(queue: string, payload: unknown, { idempotencyKey, delayMs }: PublishOptions) {
+      if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200) {
+        throw new Error('publish needs an idempotencyKey of 1 to 200 characters');
+      }
+      const id = randomUUID();
+      const body = Buffer.from(JSON.stringify(payload ?? null));
+      const deadline = Date.now() + publishTimeoutMs;
+      for (;;) {
+        const ch = pub ?? (await publishChannel(deadline));
+        try {
+          if (!declared.has(queue)) await declare(ch, queue);
+          const target = delayMs && delayMs > 0 ? await declareDelay(ch, queue, 'delay', Math.round(delayMs)) : queue;
+          await confirmPublish(ch, target, body, { messageId: id, correlationId: idempotencyKey });
+          return { id, duplicate: false };
+        } catch (err) {
+          // The channel died under us (broker restart): the broker may or may not have the message, so publishing it
+          // again can duplicate it — at-least-once, which is why workers get the idempotency key.
+          if (pub === ch && Date.now() < deadline && !stopping) {
+            await new Promise((r) => setTimeout(r, 100));
+            continue;
+          }
+          if (Date.now() >= deadline || stopping) {
+            throw new ServiceUnavailableError(`the broker did not confirm the message: ${(err as Error).message}`, {
+              code: 'QUEUE_UNAVAILABLE',
+              cause: err,
+            });
+          }
+        }
+      }
+    },
+    async start(workers) {
+      for (const worker of workers) {
+        const c: Consumer = { worker, channel: null, tag: null, starting: null };
+        consumers.push(c);
+        await startConsumer(c);
+      }
+      pauseTimer = setInterval(() => void syncPauses(), options.pauseCheckMs ?? 1000);
+      pauseTimer.unref();
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(pauseTimer);
+      for (const c of consumers) {
+        if (c.channel && c.tag) await c.channel.cancel(c.tag).catch(() => undefined);
+      }
+      const drained = await Promise.race([
+        Promise.all(inFlight).then(() => true),
+        new Promise((r) => setTimeout(() => r(false), drainMs).unref()),
+      ]);
+      if (!drained) for (const a of aborts) a.abort(new Error('the platform is shutting down'));
+      // Closing the channels hands every unacked message back to the broker for another consumer.
+      for (const c of consumers) await c.channel?.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+    },
+    async close() {
+      await connection.close().catch(() => undefined);
+    },
+    async depths(queues) {
+      return withChannel(async (ch) => {
+        const out: QueueDepth[] = [];
+        for (const q of queues) {
+          await declare(ch, q);
+          const main = await ch.checkQueue(q);
+          const dead = await ch.checkQueue(`${q}.dead`);
+          let retrying = 0;
+          for (const name of declared) {
+            if (name.startsWith(`${q}.retry.`) || name.startsWith(`${q}.delay.`)) retrying += (await ch.checkQueue(name)).messageCount;
+          }
+          const local = consumers.filter((c) => c.worker.queue === q).length;
+          out.push({ queue: q, ready: main.messageCount + retrying, inFlight: local ? inFlight.size : 0, dead: dead.messageCount });
+        }
+        return out;
+      });
+    },
+    async deadLetters(queue, limit = 100) {
+      return withChannel(async (ch) => {
+        await declare(ch, queue);
+        const out: DeadLetter[] = [];
+        while (out.length < limit) {
+          const msg = await ch.get(`${queue}.dead`, { noAck: false });
+          if (!msg) break;
+          const h = msg.properties.headers ?? {};
+          out.push({
+            id: String(msg.properties.messageId),
+            queue,
+            idempotencyKey: String(msg.properties.correlationId ?? ''),
+            payload: JSON.parse(msg.content.toString('utf8')),
+            attempts: Number(h[H_ATTEMPTS] ?? 0),
+            reason: String(h[H_REASON] ?? ''),
+            failedAt: h[H_FAILED_AT] ? new Date(String(h[H_FAILED_AT])) : null,
+          });
+        }
+        return out; // the channel closes unacked: every message stays in the dead-letter queue, in order
+      });
+    },
+    async replay(queue, id) {
+      return takeDead(queue, id, async (ch, msg) => {
+        const h = { ...(msg.properties.headers ?? {}) };
+        for (const k of [H_REASON, H_ATTEMPTS, H_FAILED_AT]) delete h[k];
+        await confirmPublish(ch, queue, msg.content, {
+          messageId: msg.properties.messageId,
+          correlationId: msg.properties.correlationId,
+          headers: { ...h, [H_ATTEMPT]: 1 },
+        });
+      });
+    },
+    async drop(queue, id) {
+      return takeDead(queue, id, async () => undefined);
+    },
+  };
+};

@@ -1,0 +1,8 @@
+/** @module Background work: the job scheduler, the queue adapters and the operators' admin routes. */
+export { createBackgroundAdminRoutes } from './admin-routes.js';
+export { type Background, type BackgroundPlugin, type BackgroundProblem, createBackground } from './background.js';
+export { JobRun, JobState, QueueMessageRow } from './background-entities.js';
+export { CreateBackgroundTables } from './create-background-tables.js';
+export type { DeadLetter, QueueAdapter, QueueDepth } from './queue-adapter.js';
+export type { JobInfo, JobRunInfo, Scheduler } from './scheduler.js';
+export { scopedQueue } from './scoped-queue.js';

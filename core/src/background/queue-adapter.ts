@@ -1,0 +1,53 @@
+/** @module What every queue backend implements: the embedded one (database) and RabbitMQ. */
+import type { PublishOptions, PublishResult, QueueMessage, WorkerDefinition } from '@switchboard/sdk';
+
+/** A worker ready to consume: its physical queue (`<asset id>.<name>`) and `handle` bound to the plugin's services. */
+export interface RegisteredWorker {
+  assetId: string;
+  /** The physical queue name. */
+  queue: string;
+  // biome-ignore lint/suspicious/noExplicitAny: any payload and deps; `handle` below is already bound to them.
+  definition: WorkerDefinition<any, any>;
+  handle: (message: QueueMessage) => Promise<void>;
+}
+
+export interface DeadLetter {
+  id: string;
+  queue: string;
+  idempotencyKey: string;
+  payload: unknown;
+  attempts: number;
+  reason: string;
+  failedAt: Date | null;
+}
+
+export interface QueueDepth {
+  queue: string;
+  /** Waiting to be delivered (including delayed and retrying ones where the backend can tell). */
+  ready: number;
+  /** Delivered, not yet acknowledged. */
+  inFlight: number;
+  dead: number;
+}
+
+export interface QueueAdapter {
+  readonly kind: 'embedded' | 'rabbitmq';
+  /** Resolves once the message is durable (committed, or confirmed by the broker). `queue` is the physical name. */
+  publish(queue: string, payload: unknown, options: PublishOptions): Promise<PublishResult>;
+  /** Starts consuming for these workers. */
+  start(workers: RegisteredWorker[]): Promise<void>;
+  /** Graceful drain: stop taking messages, let the current ones finish (up to the drain time), release the rest. */
+  stop(): Promise<void>;
+  depths(queues: string[]): Promise<QueueDepth[]>;
+  deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
+  /** Puts a dead letter back on its queue with a fresh attempt count. False when there is no such dead letter. */
+  replay(queue: string, id: string): Promise<boolean>;
+  drop(queue: string, id: string): Promise<boolean>;
+}
+
+/** The reason recorded for a failed delivery. */
+export const reasonOf = (err: unknown): string => {
+  const e = err as { name?: string; message?: string; code?: string };
+  const text = e?.message ?? String(err);
+  return (e?.code ? `${e.code}: ${text}` : text).slice(0, 2000);
+};

@@ -1,0 +1,64 @@
+/** @module Starts and stops replica processes (test/background/replica.ts) for the multi-replica tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface Replica {
+  id: string;
+  child: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait for the exit (graceful drain). */
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+}
+
+export const startReplica = async (id: string, env: Record<string, string>): Promise<Replica> => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/background/replica.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      SWITCHBOARD_CONFIG: '',
+      SWITCHBOARD_PLUGINS: './test/background/fixtures/bgtest',
+      REPLICA_ID: id,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = once(child, 'exit');
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`replica ${id} did not start in 30 s:\n${out}`)), 30_000);
+    const check = () => {
+      if (out.includes('ready\n')) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then(([code]) => {
+      clearTimeout(t);
+      reject(new Error(`replica ${id} exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    id,
+    child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+};

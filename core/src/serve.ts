@@ -22,6 +22,13 @@ const banner = (platform: Platform, url: string): string => {
     lines.push(`  Asset          ${meta.id.padEnd(12)} ${url}${meta.basePath}  (${operations.length} operations, v${meta.version})`);
   }
   if (plugins.length === 0) lines.push('  Assets         none loaded: list plugins in switchboard.config.yaml or SWITCHBOARD_PLUGINS');
+  const { generatedAdminToken, demoKey } = platform.bootstrap;
+  if (platform.access) lines.push(`  Admin API      ${url}/admin/v1  (operator token: Authorization: Bearer sba_…)`);
+  else lines.push('  Access         OFF (ACCESS_CONTROL=off): every asset call is anonymous');
+  // Shown once, on the start that created them; only their hashes are stored.
+  if (generatedAdminToken)
+    lines.push(`  Admin token    ${generatedAdminToken}  (generated now and shown once; or set SWITCHBOARD_ADMIN_TOKEN)`);
+  if (demoKey) lines.push(`  Demo app key   ${demoKey}  (subscribed to every asset; shown once)`);
   for (const e of loadErrors) lines.push(`  LEFT OUT       ${e.code} ${e.file}${e.pointer ? `#${e.pointer}` : ''}`);
   return lines.join('\n');
 };

@@ -16,7 +16,7 @@ const why = await mariaDbUnavailable();
 if (why && isCi()) throw new Error(`${why} — CI needs it (.ci/run starts it).`);
 if (why) console.warn(`[skip multi-replica embedded queue] ${why}`);
 
-const N = 1500;
+const N = 1000;
 
 describe.skipIf(why !== null)('embedded queue on 3 replicas (MariaDB)', () => {
   let db: { url: string; drop: () => Promise<void> };

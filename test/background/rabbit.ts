@@ -38,11 +38,28 @@ export const deleteQueues = async (marker: string): Promise<void> => {
   await c.close();
 };
 
-/** Restarts the RabbitMQ application (every connection drops; durable queues and persistent messages stay). */
+/**
+ * Restarts the broker: the RabbitMQ application by default (every connection drops, queues are recovered from disk),
+ * or with BG_FULL_RESTART=1 the whole node (`rabbitmqctl stop`, then `rabbitmq-server -detached`, as .ci/run starts it).
+ */
 export const restartBroker = async (): Promise<number> => {
   const t0 = Date.now();
-  await run('rabbitmqctl', ['stop_app']);
-  await run('rabbitmqctl', ['start_app']);
-  await run('rabbitmqctl', ['await_startup']);
+  if (process.env.BG_FULL_RESTART === '1') {
+    await run('rabbitmqctl', ['stop']);
+    await run('rabbitmq-server', ['-detached']);
+    for (let i = 0; ; i++) {
+      const up = await run('rabbitmqctl', ['await_startup']).then(
+        () => true,
+        () => false,
+      );
+      if (up) break;
+      if (i > 60) throw new Error('RabbitMQ did not come back within 30 s after a full restart');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } else {
+    await run('rabbitmqctl', ['stop_app']);
+    await run('rabbitmqctl', ['start_app']);
+    await run('rabbitmqctl', ['await_startup']);
+  }
   return Date.now() - t0;
 };

@@ -1,7 +1,7 @@
 /**
  * Faults on the real RabbitMQ with worker replicas as processes (recording into the machine's MariaDB):
  * a worker killed with SIGKILL mid-batch loses nothing; a broker restart while publishing loses nothing the
- * publisher was told was accepted. BG_SOAK_MESSAGES sets the batch (default 3000).
+ * publisher was told was accepted. BG_SOAK_MESSAGES sets the batch (default 2000).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ if (mariaWhy && isCi()) throw new Error(`${mariaWhy} — CI needs it (.ci/run st
 if (mariaWhy) console.warn(`[skip rabbitmq faults] ${mariaWhy}`);
 const why = mariaWhy ?? (await rabbitUnavailable('rabbitmq faults'));
 
-const N = Number(process.env.BG_SOAK_MESSAGES ?? 3000);
+const N = Number(process.env.BG_SOAK_MESSAGES ?? 2000);
 const SUFFIX = `f${randomBytes(4).toString('hex')}`;
 const QUEUE = `bgtest.work-${SUFFIX}`;
 

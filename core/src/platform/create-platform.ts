@@ -114,6 +114,8 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       })
     : undefined;
   if (access) root.register(accessRef.id, { useValue: access });
+  // Jobs and workers of a disabled asset pause on every replica, as its API calls do.
+  if (access) background.setAssetEnabledCheck((assetId) => access.state.isEnabled(assetId, null));
   root.register(assetsRef.id, { useValue: assetList });
   for (const p of prepared) {
     try {

@@ -158,3 +158,19 @@ describe('from sign-up to a metered call', () => {
     expect(text).not.toContain(platform.testApp?.key as string);
   });
 });
+
+describe('the background admin routes', () => {
+  it('answer operators only: viewers read, app keys and anonymous callers are refused', async () => {
+    const jobs = await platform.call('GET', '/admin/v1/background/jobs', { as: 'admin' });
+    expect(jobs.status).toBe(200);
+    expect(Array.isArray((await jobs.json()).items)).toBe(true);
+    expect((await platform.call('GET', '/admin/v1/background/jobs', { as: 'anonymous' })).status).toBe(401);
+    const appKey = await platform.call('GET', '/admin/v1/background/queues');
+    expect(appKey.status).toBe(403);
+    expect((await appKey.json()).code).toBe('APP_KEY_NOT_ALLOWED');
+    const viewer = await admin('POST', '/operators', { email: 'v2@example.com', name: 'V2', role: 'viewer' });
+    const run = await platform.call('POST', '/admin/v1/background/jobs/nope/run', { headers: withKey(viewer.body.token) });
+    expect(run.status).toBe(403);
+    expect((await run.json()).code).toBe('ROLE_REQUIRED');
+  });
+});

@@ -32,9 +32,19 @@ const unauthorized = (detail: string) =>
     { 'www-authenticate': 'Bearer realm="switchboard-admin"' },
   );
 
+/** For an admin API operation: the role its `x-switchboard.scopes` names (admin when it names none). */
 export const operatorMiddleware = (orm: MikroORM, op: CompiledOperation): MiddlewareHandler => {
   const needed = ((op.settings.scopes as string[] | undefined)?.[0] ?? 'admin') as Role;
+  return operatorGuard(orm, () => needed);
+};
+
+/** For admin routes without a manifest: reads need a viewer, changes an operator. */
+export const readWriteGuard = (orm: MikroORM): MiddlewareHandler =>
+  operatorGuard(orm, (method) => (method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator'));
+
+const operatorGuard = (orm: MikroORM, roleFor: (method: string) => Role): MiddlewareHandler => {
   return async function operatorGate(c, next) {
+    const needed = roleFor(c.req.method);
     const token = presentedKey(c.req.header('authorization'), c.req.header('x-api-key'));
     if (!token) throw unauthorized('Send an operator token as `Authorization: Bearer sba_…`.');
     if (token.startsWith('sbk_')) {

@@ -3,7 +3,7 @@
  * request ends as problem+json.
  */
 import type { Logger } from '@switchboard/sdk';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import { requestId } from 'hono/request-id';
@@ -21,12 +21,14 @@ export interface AppOptions {
   plugins: ActivePlugin[];
   /** The merged OpenAPI document, serialized once. */
   documentJson: () => string;
+  /** Extra admin routes without a manifest (background work), mounted behind `guard`. */
+  adminRoutes?: { path: string; routes: Hono; guard: MiddlewareHandler }[];
   /** Answers whether the platform can serve (database reachable). */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
 /** Builds the application. */
-export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJson, ready }: AppOptions): Hono => {
+export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJson, ready, adminRoutes = [] }: AppOptions): Hono => {
   const app = new Hono();
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(async function requestScoped(c, next) {
@@ -86,6 +88,10 @@ export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJso
   app.get('/openapi.json', (c) => c.body(documentJson(), 200, { 'content-type': 'application/json; charset=utf-8' }));
   app.route('/docs', docsRoutes());
   for (const plugin of plugins) app.route(plugin.prepared.meta.basePath, plugin.routes);
+  for (const extra of adminRoutes) {
+    app.use(`${extra.path}/*`, extra.guard);
+    app.route(extra.path, extra.routes);
+  }
 
   app.notFound((c) =>
     problemResponse(c, { status: 404, code: 'NOT_FOUND', title: 'Not Found', detail: `No route for ${c.req.method} ${c.req.path}.` }),

@@ -12,6 +12,8 @@ import { container } from 'tsyringe';
 import { accessRef, assetsRef } from '../access/admin-api/src/plugin.js';
 import { type BootstrapResult, bootstrapAccess } from '../access/bootstrap.js';
 import { type Access, createAccess } from '../access/create-access.js';
+import { readWriteGuard } from '../access/operator-middleware.js';
+import { createBackgroundAdminRoutes } from '../background/admin-routes.js';
 import { type Background, createBackground } from '../background/background.js';
 import type { CoreConfig } from '../config/config.js';
 import { createOrm, migrate, ormOptionsFor, pingDatabase } from '../db/create-orm.js';
@@ -179,6 +181,9 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     accessLog: config.accessLog,
     bodyLimitBytes: config.bodyLimitBytes,
     plugins: [...systemPlugins, ...plugins],
+    adminRoutes: access
+      ? [{ path: '/admin/v1/background', routes: createBackgroundAdminRoutes({ background }), guard: readWriteGuard(orm) }]
+      : [],
     documentJson: () => documentJson,
     ready: async () => {
       const ok = await pingDatabase(orm).then(

@@ -42,6 +42,38 @@ describe('npx switchboard', () => {
   });
 });
 
+describe('npx switchboard access commands', () => {
+  it('sets up an organization, app, key, plan and subscription, toggles an asset, and shows it all in the audit log', async () => {
+    await cli('migrate');
+    const org = JSON.parse((await cli('orgs', 'create', '--name', 'Acme', '--kind', 'business')).stdout);
+    expect(org.id).toMatch(/^org_/);
+    const app = JSON.parse((await cli('apps', 'create', '--org', org.id, '--name', 'web')).stdout);
+    const keyOut = (await cli('keys', 'issue', '--app', app.id, '--name', 'ci', '--scopes', 'notes:read')).stdout;
+    expect(keyOut).toContain('not shown again');
+    const key = JSON.parse(keyOut.slice(0, keyOut.lastIndexOf('}') + 1));
+    expect(key.key).toMatch(/^sbk_/);
+    expect(key.scopes).toEqual(['notes:read']);
+    const plan = JSON.parse((await cli('plans', 'create', '--asset', 'notes', '--name', 'free', '--per-minute', '60')).stdout);
+    expect(plan.perMinute).toBe(60);
+    const sub = JSON.parse((await cli('subscribe', '--app', app.id, '--plan', plan.id)).stdout);
+    expect(sub.status).toBe('active');
+    expect(JSON.parse((await cli('assets', 'disable', 'notes')).stdout)).toEqual({ assetId: 'notes', appId: null, enabled: false });
+    const audit = (await cli('audit', '--limit', '10')).stdout;
+    for (const action of ['organization.create', 'app.create', 'key.issue', 'plan.create', 'subscription.create', 'asset.disable'])
+      expect(audit).toContain(action);
+    expect(audit).toContain('system:cli');
+    expect(audit).not.toContain(key.key);
+  });
+
+  it('explains its usage when arguments are missing, and rejects an unknown asset', async () => {
+    const bad = await cli('plans', 'create', '--asset', 'notes').catch((e: { code: number; stderr: string }) => e);
+    expect((bad as { code: number }).code).toBe(1);
+    expect((bad as { stderr: string }).stderr).toContain('usage: npx switchboard plans create');
+    const unknown = await cli('assets', 'disable', 'nope').catch((e: { code: number; stderr: string }) => e);
+    expect((unknown as { stderr: string }).stderr).toContain("asset 'nope' not found");
+  });
+});
+
 describe('the Node version guard', () => {
   it('passes on the pinned Node', async () => {
     await expect(run(process.execPath, [join(root, 'scripts/check-node.mjs')])).resolves.toBeDefined();

@@ -11,6 +11,7 @@ import { createOrm, migrate, ormOptionsFor } from '../db/create-orm.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { CORE_VERSION } from '../version.js';
+import { ACCESS_HELP, accessCommands } from './access-commands.js';
 
 const HELP = `Switchboard ${CORE_VERSION}
 
@@ -23,6 +24,9 @@ Commands:
   check [plugin...]  Load plugins (default: the configured ones) without serving; print every load error
   version            Print the core version
 ${BACKGROUND_HELP}
+
+Access (the same operations as the admin API, audited as system:cli):
+${ACCESS_HELP}
 
 Configuration comes from the environment and switchboard.config.yaml (see README.md, "Configuration").`;
 
@@ -50,6 +54,14 @@ const prepareAll = async (specifiers: string[], config: ReturnType<typeof loadCo
 };
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
+  ...accessCommands({
+    out,
+    open: async () => {
+      const config = loadConfig();
+      const { ok } = await prepareAll(config.plugins, config);
+      return { orm: await createOrm(ormOptionsFor(config.databaseUrl, ok)), assetIds: ok.map((p) => p.meta.id) };
+    },
+  }),
   ...backgroundCommands({
     out,
     loadConfig: () => loadConfig(),

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
     [{ MIGRATE_ON_START: 'perhaps' }, /MIGRATE_ON_START: expected on\/off/],
     [{ SWITCHBOARD_PLUGIN_NOTES: '[1]' }, /SWITCHBOARD_PLUGIN_NOTES: expected a JSON object/],
     [{ SWITCHBOARD_CONFIG: 'missing.yaml' }, /SWITCHBOARD_CONFIG: no such file/],
+    [{ SWITCHBOARD_ADMIN_TOKEN: 'short' }, /SWITCHBOARD_ADMIN_TOKEN: must be at least 24 characters/],
+    [{ NODE_ENV: 'production', ACCESS_CONTROL: 'off' }, /ACCESS_CONTROL: cannot be off in production/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env as Record<string, string>, dir)).toThrow(message);
   });

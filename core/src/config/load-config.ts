@@ -108,6 +108,14 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
   }
   if (queueAdapter === 'rabbitmq' && !amqpUrl) throw new ConfigError('AMQP_URL', 'QUEUE_ADAPTER=rabbitmq needs AMQP_URL');
 
+  const adminToken = env.SWITCHBOARD_ADMIN_TOKEN || null;
+  if (adminToken !== null && adminToken.length < 24) {
+    throw new ConfigError('SWITCHBOARD_ADMIN_TOKEN', 'must be at least 24 characters (it guards the whole admin API)');
+  }
+  if (nodeEnv === 'production' && env.ACCESS_CONTROL !== undefined && !bool(env, 'ACCESS_CONTROL', true)) {
+    throw new ConfigError('ACCESS_CONTROL', 'cannot be off in production: every asset would be open to anyone');
+  }
+
   return {
     env: nodeEnv,
     port: int(env, 'PORT', 8080, 0, 65535),
@@ -125,8 +133,8 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1),
     httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 10_000, 1),
     publicUrl: env.PUBLIC_URL || null,
-    accessControl: bool(env, 'ACCESS_CONTROL', false),
-    adminToken: env.SWITCHBOARD_ADMIN_TOKEN || null,
+    accessControl: bool(env, 'ACCESS_CONTROL', true),
+    adminToken,
     demoApp: bool(env, 'DEMO_APP', nodeEnv === 'development'),
     accessPollMs: int(env, 'ACCESS_POLL_MS', 1000, 50, 60_000),
     queueAdapter,

@@ -12,7 +12,7 @@ const root = resolve(import.meta.dirname, '..');
 const PLUGIN_PARENTS = ['plugins', 'docs/examples', 'test/fixtures/plugins'];
 
 /** The core's own APIs, built as plugins. */
-const SYSTEM_PLUGINS = ['core/src/access/admin-api'];
+const SYSTEM_PLUGINS = ['core/src/access/admin-api', 'core/src/access/developer-api'];
 
 const manifests = [
   ...SYSTEM_PLUGINS.map((dir) => join(root, dir, 'openapi.yaml')),

@@ -287,7 +287,7 @@ describe('the merged document and the docs', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(['/api/notes/notes', '/api/notes/notes/{id}', '/hello-api/greet/{name}', '/hello-api/echo']),
     );
-    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(['admin', 'notes', 'hello']);
+    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(['admin', 'developer', 'notes', 'hello']);
     expect(doc.paths['/api/notes/notes'].post.operationId).toBe('notes.createNote');
     expect(doc.paths['/api/notes/notes'].post.requestBody.content['application/json'].schema.$ref).toBe(
       '#/components/schemas/notes.NewNote',

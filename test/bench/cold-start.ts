@@ -150,6 +150,7 @@ export const coldStartOnce = async (o: ColdStartOptions): Promise<ColdStart> => 
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: o.nodeEnv,
+      ACCESS_CONTROL: 'off',
       ACCESS_LOG: 'off',
       LOG_LEVEL: 'warn',
       DATABASE_URL: `sqlite:${o.databaseFile}`,

@@ -52,34 +52,17 @@ export const httpRequest = (url: string, init: { method?: string; body?: string;
     req.end(init.body);
   });
 
-/** Core settings a shell may have exported; a child gets only what the benchmark sets. */
-const CORE_VARS = new Set([
-  'PORT',
-  'HOST',
-  'ACCESS_LOG',
-  'LOG_LEVEL',
-  'NODE_ENV',
-  'RESPONSE_VALIDATION',
-  'DATABASE_URL',
-  'PUBLIC_URL',
-  'MIGRATE_ON_START',
-  'BODY_LIMIT_BYTES',
-  'HTTP_TIMEOUT_MS',
-  'AMQP_URL',
-  'QUEUE_ADAPTER',
-]);
-
 /**
- * A child's environment: the parent's, minus Switchboard settings that would leak in from the shell, plus `env`.
- * NODE_OPTIONS is dropped too, so a profiler or loader set in the shell does not skew the figures.
+ * What a child inherits from the shell: enough to run Node, nothing that configures Switchboard. A setting exported
+ * in the shell (ACCESS_CONTROL, AMQP_URL, NODE_OPTIONS, …) must not change what is measured; the benchmark sets
+ * every variable that matters itself.
  */
+const INHERITED = /^(PATH|HOME|USER|LOGNAME|SHELL|TMPDIR|TMP|TEMP|TZ|LANG|LC_[A-Z]+|TERM|NODE_EXTRA_CA_CERTS|TSX_[A-Z_]+)$/;
+
+/** A child's environment: the inherited basics plus `env`. */
 export const childEnv = (env: Record<string, string>): NodeJS.ProcessEnv => {
   const base: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('SWITCHBOARD_') || k === 'NODE_OPTIONS') continue;
-    if (CORE_VARS.has(k)) continue;
-    base[k] = v;
-  }
+  for (const [k, v] of Object.entries(process.env)) if (INHERITED.test(k)) base[k] = v;
   return { ...base, ...env };
 };
 

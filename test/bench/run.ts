@@ -138,6 +138,8 @@ const startSwitchboard = async (accessLog: boolean): Promise<Server> => {
       PORT: String(port),
       HOST: '127.0.0.1',
       NODE_ENV: 'production',
+      // The comparison is the core's request pipeline; API keys, the gate and metering are a separate cost.
+      ACCESS_CONTROL: 'off',
       ACCESS_LOG: accessLog ? 'on' : 'off',
       // Access lines are info-level: with them on, run at the production default level so they are written.
       LOG_LEVEL: accessLog ? 'info' : 'warn',
@@ -354,7 +356,7 @@ try {
   if (load) {
     out.push(
       `load: wrk -t${cfg.threads} -c${cfg.connections} -d${cfg.seconds}s --latency, ${cfg.rounds} rounds per side alternated bare/switchboard after a ${cfg.warmupSeconds} s warm-up each`,
-      'switchboard: NODE_ENV=production (response validation off), request validation on, ACCESS_LOG=off, LOG_LEVEL=warn, SQLite',
+      'switchboard: NODE_ENV=production (response validation off), request validation on, ACCESS_CONTROL=off, ACCESS_LOG=off, LOG_LEVEL=warn, SQLite',
       '',
     );
     const cpu = (x: number | null) => (x === null ? 'n/a' : x.toFixed(1));

@@ -9,11 +9,13 @@ import { ApiKey } from './entities/api-key.js';
 import { App } from './entities/app.js';
 import { AssetToggle, GLOBAL } from './entities/asset-toggle.js';
 import { AuditEntry } from './entities/audit-entry.js';
+import { Developer } from './entities/developer.js';
+import { Membership } from './entities/membership.js';
 import { Operator, type OperatorRole } from './entities/operator.js';
 import { Organization } from './entities/organization.js';
 import { Plan } from './entities/plan.js';
 import { Subscription, type SubscriptionStatus } from './entities/subscription.js';
-import { generateApiKey, generateToken, newId, sha256 } from './secrets.js';
+import { generateApiKey, generateToken, hashPassword, newId, sha256 } from './secrets.js';
 import { bumpVersion } from './state-version.js';
 
 /** Who made a change, as the audit log records it. */
@@ -76,11 +78,13 @@ export class AccessService {
     if (!this.assetIds().includes(assetId)) throw new NotFoundError('asset', assetId);
   }
 
-  async createOrganization(actor: Actor, input: { name: string; kind: 'business' | 'individual' }) {
+  /** Creates an organization; `ownerId` makes a developer its owner in the same transaction. */
+  async createOrganization(actor: Actor, input: { name: string; kind: 'business' | 'individual'; ownerId?: string }) {
     let id = '';
     return this.change(actor, 'organization.create', { type: 'organization', id: () => id }, async (em) => {
       const org = em.create(Organization, { id: newId('org'), name: input.name, kind: input.kind, createdAt: new Date() });
       id = org.id;
+      if (input.ownerId) em.create(Membership, { developerId: input.ownerId, orgId: org.id, role: 'owner', createdAt: new Date() });
       return { result: org, before: null, after: org };
     });
   }
@@ -223,6 +227,22 @@ export class AccessService {
         return { result: { assetId: input.assetId, appId: input.appId ?? null, enabled: input.enabled }, before, after: toggle };
       },
     );
+  }
+
+  /** Signs a developer up: the account (scrypt password hash) and a personal organization they own. */
+  async signUp(input: { email: string; password: string; name: string }) {
+    const email = input.email.trim().toLowerCase();
+    const passwordHash = await hashPassword(input.password);
+    let id = '';
+    return this.change({ type: 'developer', id: 'self' }, 'developer.signup', { type: 'developer', id: () => id }, async (em) => {
+      if (await em.findOne(Developer, { email })) throw new ConflictError('an account with this email exists', { code: 'EMAIL_TAKEN' });
+      const dev = em.create(Developer, { id: newId('dev'), email, name: input.name, passwordHash, createdAt: new Date() });
+      id = dev.id;
+      const org = em.create(Organization, { id: newId('org'), name: input.name, kind: 'individual', createdAt: new Date() });
+      em.create(Membership, { developerId: dev.id, orgId: org.id, role: 'owner', createdAt: new Date() });
+      const { passwordHash: _h, ...after } = dev;
+      return { result: { developer: dev, organization: org }, before: null, after };
+    });
   }
 
   /** Creates an operator; returns its admin token once. */

@@ -12,7 +12,8 @@ import { container } from 'tsyringe';
 import { accessRef, assetsRef } from '../access/admin-api/src/plugin.js';
 import { type BootstrapResult, bootstrapAccess } from '../access/bootstrap.js';
 import { type Access, createAccess } from '../access/create-access.js';
-import { readWriteGuard } from '../access/operator-middleware.js';
+import { operatorMiddleware, readWriteGuard } from '../access/operator-middleware.js';
+import { sessionMiddleware } from '../access/session-middleware.js';
 import { createBackgroundAdminRoutes } from '../background/admin-routes.js';
 import { type Background, createBackground } from '../background/background.js';
 import type { CoreConfig } from '../config/config.js';
@@ -23,9 +24,11 @@ import { mergeDocuments } from '../openapi/merge-documents.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
+import type { CompiledOperation } from '../validation/compile-operation.js';
 
 /** The admin API's module: a plugin of the core itself. */
 const ADMIN_API = fileURLToPath(new URL('../access/admin-api/src/plugin.ts', import.meta.url));
+const DEVELOPER_API = fileURLToPath(new URL('../access/developer-api/src/plugin.ts', import.meta.url));
 
 import { PlatformEventBus } from '../services/event-bus.js';
 import { registerCoreServices } from '../services/register-services.js';
@@ -154,16 +157,22 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       compileResponses: config.responseValidation,
       system: true,
     };
-    const admin = await preparePlugin(ADMIN_API, newClaims(), options);
-    systemPlugins.push(
-      activatePlugin(admin, {
-        root,
-        orm: () => orm,
-        httpTimeoutMs: config.httpTimeoutMs,
-        responseValidation: config.responseValidation,
-        operatorAuth: true,
-      }),
-    );
+    const system = [
+      { module: ADMIN_API, guard: (op: CompiledOperation) => operatorMiddleware(orm, op) },
+      { module: DEVELOPER_API, guard: (op: CompiledOperation) => (op.settings.public === true ? null : sessionMiddleware(orm)) },
+    ];
+    for (const { module, guard } of system) {
+      const prepared = await preparePlugin(module, newClaims(), options);
+      systemPlugins.push(
+        activatePlugin(prepared, {
+          root,
+          orm: () => orm,
+          httpTimeoutMs: config.httpTimeoutMs,
+          responseValidation: config.responseValidation,
+          guard,
+        }),
+      );
+    }
     bootstrap = await bootstrapAccess(access, orm, {
       adminToken: config.adminToken ?? undefined,
       demo: config.demoApp,

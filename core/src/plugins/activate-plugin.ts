@@ -4,13 +4,13 @@
  */
 import { type MikroORM, RequestContext } from '@mikro-orm/core';
 import { coreServices, type Handler } from '@switchboard/sdk';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { DependencyContainer } from 'tsyringe';
 import { accessMiddleware } from '../access/access-middleware.js';
 import type { Access } from '../access/create-access.js';
-import { operatorMiddleware } from '../access/operator-middleware.js';
 import { createOperationHandler } from '../http/operation-handler.js';
 import { PLUGIN_SCOPE, type PluginScope } from '../services/register-services.js';
+import type { CompiledOperation } from '../validation/compile-operation.js';
 import { LoadError } from './load-error.js';
 import type { PreparedPlugin } from './prepare-plugin.js';
 
@@ -26,8 +26,8 @@ export interface ActivateOptions {
   root: DependencyContainer;
   /** The access layer: key auth, toggles, subscriptions, limits and metering in front of every non-public operation. */
   access?: Access;
-  /** For the core's own APIs: operator tokens and roles instead of app keys. */
-  operatorAuth?: boolean;
+  /** For the core's own APIs: their own authentication (operator tokens, developer sessions) instead of app keys. */
+  guard?: (op: CompiledOperation) => MiddlewareHandler | null;
   orm: () => MikroORM;
   httpTimeoutMs: number;
   responseValidation: boolean;
@@ -39,7 +39,7 @@ export const toHonoPath = (path: string): string => path.replace(/\{([^}]+)\}/g,
 /** Activates a plugin; throws LoadError. */
 export const activatePlugin = (
   prepared: PreparedPlugin,
-  { root, orm, httpTimeoutMs, responseValidation, access, operatorAuth }: ActivateOptions,
+  { root, orm, httpTimeoutMs, responseValidation, access, guard }: ActivateOptions,
 ): ActivePlugin => {
   const { definition, meta, moduleFile, manifestFile } = prepared;
   const container = root.createChildContainer();
@@ -90,8 +90,11 @@ export const activatePlugin = (
     const handler = createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation });
     const path = toHonoPath(op.path);
     const method = op.method.toUpperCase();
-    if (operatorAuth) routes.on(method, path, operatorMiddleware(orm(), op), handler);
-    else if (access && op.settings.public !== true) routes.on(method, path, accessMiddleware(access, meta.id, op), handler);
+    const own = guard?.(op);
+    if (guard) {
+      if (own) routes.on(method, path, own, handler);
+      else routes.on(method, path, handler);
+    } else if (access && op.settings.public !== true) routes.on(method, path, accessMiddleware(access, meta.id, op), handler);
     else routes.on(method, path, handler);
   }
   return { prepared, container, services, routes };

@@ -20,7 +20,18 @@ export interface AssetMeta {
 const ASSET_ID = '^[a-z][a-z0-9-]{1,31}$';
 
 /** Paths the core serves itself; no asset may live under them. */
-export const RESERVED_PATHS = ['/docs', '/openapi.json', '/healthz', '/readyz', '/metrics', '/admin', '/console', '/portal', '/auth'];
+export const RESERVED_PATHS = [
+  '/docs',
+  '/openapi.json',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/admin',
+  '/developer',
+  '/console',
+  '/portal',
+  '/auth',
+];
 
 export const INFO_EXTENSION_SCHEMA = {
   type: 'object',

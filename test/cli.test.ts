@@ -69,6 +69,10 @@ describe('npx switchboard access commands', () => {
     const bad = await cli('plans', 'create', '--asset', 'notes').catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(1);
     expect((bad as { stderr: string }).stderr).toContain('usage: npx switchboard plans create');
+    const zero = await cli('plans', 'create', '--asset', 'notes', '--name', 'z', '--per-minute', '0').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((zero as { stderr: string }).stderr).toContain("--per-minute must be a whole number of at least 1, got '0'");
     const unknown = await cli('assets', 'disable', 'nope').catch((e: { code: number; stderr: string }) => e);
     expect((unknown as { stderr: string }).stderr).toContain("asset 'nope' not found");
   });

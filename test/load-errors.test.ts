@@ -131,6 +131,8 @@ describe('conflicts between plugins', () => {
 
   it('refuses a base path inside one the core serves', () => {
     const doc = { info: { title: 't', version: '1', 'x-switchboard': { id: 'docs-thief', coreVersion: '*', basePath: '/docs/x' } } };
+    const admin = { info: { title: 't', version: '1', 'x-switchboard': { id: 'admin', coreVersion: '*' } } };
+    expect(() => readAssetMeta(admin, 'm.yaml')).toThrow(/XSB_INVALID: 'admin' is the id of one of the core's own APIs/);
     expect(() => readAssetMeta(doc, 'm.yaml')).toThrow(/XSB_INVALID: '\/docs\/x' is inside '\/docs'/);
   });
 });

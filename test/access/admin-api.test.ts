@@ -94,8 +94,11 @@ describe('from sign-up to a metered call', () => {
     const created = await platform.call('POST', '/api/notes/notes', { headers: withKey(key), json: { title: 'from acme' } });
     expect(created.status).toBe(201);
     expect(created.headers.get('ratelimit-limit')).toBe('3');
+    expect(created.headers.get('ratelimit-remaining')).toBe('2');
     const invalid = await platform.call('POST', '/api/notes/notes', { headers: withKey(key), json: { title: '' } });
     expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('ratelimit-limit')).toBe('3');
+    expect(invalid.headers.get('ratelimit-remaining')).toBe('1');
     const listed = await platform.call('GET', '/api/notes/notes', { headers: withKey(key) });
     expect((await listed.json()).items.map((n: { title: string }) => n.title)).toEqual(['from acme']);
     const limited = await platform.call('GET', '/api/notes/notes', { headers: withKey(key) });

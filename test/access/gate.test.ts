@@ -151,6 +151,9 @@ describe.each(backends)('the access gate on $name', (backend) => {
       code: 'RATE_LIMITED',
       headers: { 'retry-after': '1', 'ratelimit-limit': '3', 'ratelimit-remaining': '0' },
     });
+    // Remaining counts down over the window, not over one replica's slice.
+    const first = await call({ apiKey: key }, undefined, undefined, t + 1000);
+    expect(first.rateHeaders['ratelimit-remaining']).toBe('2');
   });
 
   it('answers 429 QUOTA_EXCEEDED once the monthly quota is used', async () => {

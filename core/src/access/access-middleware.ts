@@ -21,6 +21,8 @@ export const accessMiddleware = (access: Access, assetId: string, op: CompiledOp
       await next();
     } finally {
       access.meter.record(caller.appId as string, assetId, op.operationId, c.res.status);
+      // An error answer is built fresh by the error handler: give it the limits the call was counted against too.
+      for (const [name, value] of Object.entries(rateHeaders)) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
     }
   };
 };

@@ -203,7 +203,7 @@ export class AccessService {
       if (!sub) throw new NotFoundError('subscription', subscriptionId);
       if (sub.status === status) return { result: sub, before: { ...sub }, after: sub };
       if (!TRANSITIONS[sub.status as SubscriptionStatus].includes(status)) {
-        throw new ConflictError(`a ${sub.status} subscription cannot become ${status}`, { code: 'INVALID_TRANSITION' });
+        throw new ConflictError(`a subscription that is ${sub.status} cannot become ${status}`, { code: 'INVALID_TRANSITION' });
       }
       const before = { ...sub };
       Object.assign(sub, { status, updatedAt: new Date() });

@@ -18,6 +18,8 @@ export interface Window {
 interface Local {
   granted: number;
   used: number;
+  /** The window's total use in the database right after this replica's last lease. */
+  dbUsed: number;
   exhausted: boolean;
   pending?: Promise<void>;
 }
@@ -33,7 +35,7 @@ export interface Decision {
   allowed: boolean;
   /** Seconds until the window resets. */
   resetSeconds: number;
-  /** What this replica still holds for the window (a lower bound of what is left overall). */
+  /** What the window has left, as this replica last saw it (others may have spent some since). */
   remaining: number;
 }
 
@@ -59,7 +61,7 @@ export class RateBudget {
     const resetSeconds = Math.max(1, Math.ceil((end - now) / 1000));
     let state = this.local.get(key);
     if (!state) {
-      state = { granted: 0, used: 0, exhausted: false };
+      state = { granted: 0, used: 0, dbUsed: 0, exhausted: false };
       this.local.set(key, state);
       this.sweep(now);
     }
@@ -67,7 +69,9 @@ export class RateBudget {
     while (stalled < 10) {
       if (state.used < state.granted) {
         state.used++;
-        return { allowed: true, resetSeconds, remaining: state.granted - state.used };
+        // What the window has left as far as this replica knows: the database's count at its last lease, less
+        // what it has spent of its own slice since (other replicas' spending since then is not seen).
+        return { allowed: true, resetSeconds, remaining: Math.max(0, window.limit - state.dbUsed + (state.granted - state.used)) };
       }
       if (state.exhausted) return { allowed: false, resetSeconds, remaining: 0 };
       // One lease at a time per window: concurrent requests wait for it instead of each going to the database.
@@ -106,6 +110,7 @@ export class RateBudget {
           );
         if (inserted) {
           state.granted += slice;
+          state.dbUsed = slice;
           return;
         }
         continue;
@@ -117,6 +122,7 @@ export class RateBudget {
       );
       if (Number(result.affectedRows ?? result.changes ?? 0) === 1) {
         state.granted += slice;
+        state.dbUsed = used + slice;
         return;
       }
     }

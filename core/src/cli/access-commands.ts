@@ -31,7 +31,20 @@ export interface AccessCliDeps {
 
 const ACTOR = { type: 'system' as const, id: 'cli' };
 
-const num = (v: string | undefined) => (v === undefined ? null : Number.parseInt(v, 10));
+/** A limit from the command line: a whole number of at least 1, as the admin API requires. */
+const num = (v: string | undefined, flag: string) => {
+  if (v === undefined) return null;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number of at least 1, got '${v}'`);
+  return n;
+};
+
+const date = (v: string | undefined) => {
+  if (v === undefined) return null;
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new Error(`--expires must be an ISO date-time, got '${v}'`);
+  return d;
+};
 
 export const accessCommands = ({ out, open }: AccessCliDeps): Record<string, (args: string[]) => Promise<number>> => {
   const withService = async (work: (service: AccessService, orm: MikroORM) => Promise<void>): Promise<number> => {
@@ -86,7 +99,7 @@ export const accessCommands = ({ out, open }: AccessCliDeps): Record<string, (ar
           appId: values.app as string,
           name: values.name as string,
           scopes: values.scopes?.split(',').map((x) => x.trim()),
-          expiresAt: values.expires ? new Date(values.expires) : null,
+          expiresAt: date(values.expires),
         });
         json(issued);
         out('Store the key now: it is not shown again.');
@@ -110,9 +123,9 @@ export const accessCommands = ({ out, open }: AccessCliDeps): Record<string, (ar
           await s.createPlan(ACTOR, {
             assetId: values.asset as string,
             name: values.name as string,
-            perSecond: num(values['per-second']),
-            perMinute: num(values['per-minute']),
-            monthlyQuota: num(values.quota),
+            perSecond: num(values['per-second'], 'per-second'),
+            perMinute: num(values['per-minute'], 'per-minute'),
+            monthlyQuota: num(values.quota, 'quota'),
             requiresApproval: values.approval,
           }),
         );

@@ -19,6 +19,9 @@ export interface AssetMeta {
 
 const ASSET_ID = '^[a-z][a-z0-9-]{1,31}$';
 
+/** Asset ids of the core's own APIs. */
+export const RESERVED_IDS = ['admin', 'developer', 'core', 'switchboard'];
+
 /** Paths the core serves itself; no asset may live under them. */
 export const RESERVED_PATHS = [
   '/docs',
@@ -86,6 +89,9 @@ export const readAssetMeta = (doc: Record<string, unknown>, file: string, system
     basePath?: string;
     config?: Record<string, unknown>;
   };
+  if (!system && RESERVED_IDS.includes(x.id)) {
+    throw new LoadError('XSB_INVALID', file, '/info/x-switchboard/id', `'${x.id}' is the id of one of the core's own APIs`);
+  }
   const basePath = x.basePath ?? `/api/${x.id}`;
   // The core's own APIs (system plugins) are what the reserved paths are reserved for.
   const reserved = system ? undefined : RESERVED_PATHS.find((r) => basePath === r || basePath.startsWith(`${r}/`));

@@ -2,7 +2,7 @@
  * Three replica processes on the machine's MariaDB share 20 jobs that tick every second: every tick in the window
  * ran exactly once (counted in the database), none twice, none missed (`catch-up`); the scheduling lag is printed.
  * Then the replica holding a long job is killed with SIGKILL and another one resumes it within the lease time.
- * BG_SOAK_SECONDS sets the window (default 6 s here; `npm run soak:background` runs the full 30 s).
+ * BG_SOAK_SECONDS sets the window (default 30 s, as the issue asks; shorten it locally with BG_SOAK_SECONDS=6).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrm } from '../../core/src/db/create-orm.js';
@@ -14,7 +14,7 @@ const why = await mariaDbUnavailable();
 if (why && isCi()) throw new Error(`${why} — CI needs it (.ci/run starts it).`);
 if (why) console.warn(`[skip multi-replica jobs] ${why}`);
 
-const SECONDS = Number(process.env.BG_SOAK_SECONDS ?? 6);
+const SECONDS = Number(process.env.BG_SOAK_SECONDS ?? 30);
 const JOBS = 20;
 const LEASE_MS = 2000;
 

@@ -1,5 +1,5 @@
 /** @module Child servers for the benchmark: free ports, spawning with the repo's Node and tsx, readiness, stopping. */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -30,14 +30,20 @@ export interface HttpAnswer {
 }
 
 /** One HTTP request without keep-alive; rejects on connection errors (e.g. nothing listening yet). */
-export const httpRequest = (url: string, init: { method?: string; body?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> =>
+export const httpRequest = (
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpAnswer> =>
   new Promise((ok, fail) => {
     const req = request(
       url,
       {
         method: init.method ?? 'GET',
         agent: false,
-        headers: init.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) },
+        headers: {
+          ...init.headers,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(init.body) }),
+        },
         timeout: init.timeoutMs ?? 2000,
       },
       (res) => {
@@ -129,6 +135,17 @@ export const cpuTimeMs = (pid: number | undefined): number | null => {
     return null;
   }
 };
+
+/** Runs `switchboard <args>` (core/src/cli/main.ts) with `env`; resolves with its stdout, rejects with its stderr. */
+export const runCli = (args: string[], env: Record<string, string>): Promise<string> =>
+  new Promise((ok, fail) => {
+    execFile(
+      NODE,
+      ['--import', 'tsx', 'core/src/cli/main.ts', ...args],
+      { cwd: ROOT, env: childEnv(env), timeout: 60_000 },
+      (err, stdout, stderr) => (err ? fail(new Error(`switchboard ${args.join(' ')}: ${stderr || err.message}`)) : ok(stdout)),
+    );
+  });
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the child is gone. */
 export const stopChild = async (child: Child, graceMs = 5000): Promise<void> => {

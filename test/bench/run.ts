@@ -1,6 +1,7 @@
 /**
- * @module `npm run bench`: Switchboard against bare Hono on the same two routes, then Switchboard's cold start with
- * a 1,000-operation plugin. Progress goes to stderr; stdout gets a table and, as its last line, one JSON object.
+ * @module `npm run bench`: Switchboard against bare Hono on the same two routes (plus the GET behind the access gate
+ * with an API key, and one round with the access log on), then Switchboard's cold start with a 1,000-operation plugin.
+ * Progress goes to stderr; stdout gets a table and, as its last line, one JSON object. docs/benchmarks.md has figures.
  *
  * Options (all optional): --seconds 5 --rounds 5 --warmup 5 --connections 50 --threads 1 --cold-runs 5
  * --cold-ops 1000 --skip-load --skip-cold --profile (always CPU-profile one cold start) --keep (keep the temp dir).
@@ -11,7 +12,7 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generatePlugin, measureColdStart, median, type ProfileSummary, profileColdStart, type Spread } from './cold-start.js';
-import { type Child, cpuTimeMs, freePort, httpRequest, ROOT, spawnNode, stopChild, waitFor200 } from './processes.js';
+import { type Child, cpuTimeMs, freePort, httpRequest, ROOT, runCli, spawnNode, stopChild, waitFor200 } from './processes.js';
 import { findWrk, runWrk, type WrkResult, wrkVersion } from './wrk.js';
 
 const TARGET_RATIO = 0.85;
@@ -108,6 +109,7 @@ process.once('SIGINT', () => {
 const BENCH_PLUGIN = resolve(ROOT, 'test/bench/plugin/plugin.ts');
 const POST_SCRIPT = resolve(ROOT, 'test/bench/post.lua');
 const GET_PATH = '/api/bench/items/42?verbose=true';
+const KEYED_PATH = '/api/bench/keyed/items/42?verbose=true';
 const POST_PATH = '/api/bench/items';
 const POST_BODY = '{"name":"widget","qty":3}';
 
@@ -116,6 +118,8 @@ interface Server {
   base: string;
   /** Where its stdout (the access log, if on) goes. */
   logFile: string | null;
+  /** An API key subscribed to the bench asset (Switchboard only, when provisioning worked). */
+  apiKey?: string;
 }
 
 const startBare = async (): Promise<Server> => {
@@ -127,32 +131,61 @@ const startBare = async (): Promise<Server> => {
   return { child, base, logFile: null };
 };
 
+/**
+ * Production settings. ACCESS_CONTROL keeps its default (on; production refuses it off): the bench asset's
+ * getItem and createItem are `public`, so they measure the pipeline without the key gate, and getItemKeyed is gated.
+ */
+const switchboardEnv = (accessLog: boolean, databaseFile: string): Record<string, string> => ({
+  HOST: '127.0.0.1',
+  NODE_ENV: 'production',
+  ACCESS_LOG: accessLog ? 'on' : 'off',
+  // Access lines are info-level: with them on, run at the production default level so they are written.
+  LOG_LEVEL: accessLog ? 'info' : 'warn',
+  DATABASE_URL: `sqlite:${databaseFile}`,
+  SWITCHBOARD_PLUGINS: BENCH_PLUGIN,
+});
+
+/**
+ * Creates, with the CLI, an org, an app, a plan without practical rate limits, a subscription and a key for the bench
+ * asset, in the database the server will use. Returns the key, or null (with why) if the CLI did not cooperate.
+ */
+const provisionKey = async (env: Record<string, string>): Promise<string | null> => {
+  const cli = (...args: string[]) => runCli(args, env);
+  const idOf = (out: string) => {
+    const id = out.match(/"id":\s*"([^"]+)"/)?.[1];
+    if (!id) throw new Error(`no id in the CLI's answer: ${out.slice(0, 300)}`);
+    return id;
+  };
+  try {
+    await cli('migrate');
+    const org = idOf(await cli('orgs', 'create', '--name', 'bench', '--kind', 'business'));
+    const app = idOf(await cli('apps', 'create', '--org', org, '--name', 'bench'));
+    const plan = idOf(
+      await cli('plans', 'create', '--asset', 'bench', '--name', 'bench', '--per-second', '10000000', '--per-minute', '600000000'),
+    );
+    await cli('subscribe', '--app', app, '--plan', plan);
+    const key = (await cli('keys', 'issue', '--app', app, '--name', 'bench')).match(/"key":\s*"([^"]+)"/)?.[1];
+    if (!key) throw new Error('keys issue printed no key');
+    return key;
+  } catch (e) {
+    progress(`warning: could not provision an API key with the CLI, the access-gate figure is left out: ${(e as Error).message}`);
+    return null;
+  }
+};
+
 const startSwitchboard = async (accessLog: boolean): Promise<Server> => {
   const port = await freePort();
-  const logFile = join(tmp, `switchboard-access-${accessLog ? 'on' : 'off'}.log`);
+  const label = accessLog ? 'on' : 'off';
+  const env = switchboardEnv(accessLog, join(tmp, `load-${label}.sqlite`));
+  const apiKey = accessLog ? null : await provisionKey(env);
+  const logFile = join(tmp, `switchboard-access-${label}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawnNode(
-    `switchboard (ACCESS_LOG=${accessLog ? 'on' : 'off'})`,
-    'core/src/main.ts',
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'production',
-      // The comparison is the core's request pipeline; API keys, the gate and metering are a separate cost.
-      ACCESS_CONTROL: 'off',
-      ACCESS_LOG: accessLog ? 'on' : 'off',
-      // Access lines are info-level: with them on, run at the production default level so they are written.
-      LOG_LEVEL: accessLog ? 'info' : 'warn',
-      DATABASE_URL: `sqlite:${join(tmp, `load-${accessLog ? 'on' : 'off'}.sqlite`)}`,
-      SWITCHBOARD_PLUGINS: BENCH_PLUGIN,
-    },
-    { stdout: fd },
-  );
+  const child = spawnNode(`switchboard (ACCESS_LOG=${label})`, 'core/src/main.ts', { ...env, PORT: String(port) }, { stdout: fd });
   closeSync(fd);
   live.add(child);
   const base = `http://127.0.0.1:${port}`;
   await waitFor200(child, `${base}/healthz`, { everyMs: 20, timeoutMs: 60_000 });
-  return { child, base, logFile };
+  return { child, base, logFile, ...(apiKey ? { apiKey } : {}) };
 };
 
 const stopServer = async (s: Server) => {
@@ -160,7 +193,7 @@ const stopServer = async (s: Server) => {
   live.delete(s.child);
 };
 
-/** Both servers must give the same answers, and Switchboard must really validate, or the comparison is void. */
+/** Both servers must give the same answers, and Switchboard must really validate and gate, or the comparison is void. */
 const checkEquivalent = async (bare: Server, sb: Server) => {
   for (const [what, path, init] of [
     ['GET', GET_PATH, {}],
@@ -176,6 +209,13 @@ const checkEquivalent = async (bare: Server, sb: Server) => {
   const badId = await httpRequest(`${sb.base}/api/bench/items/abc`);
   if (bad.status !== 400 || badId.status !== 400) {
     throw new Error(`Switchboard does not validate: invalid body → ${bad.status}, non-integer id → ${badId.status}`);
+  }
+  if (sb.apiKey) {
+    const anonymous = await httpRequest(sb.base + KEYED_PATH);
+    const keyed = await httpRequest(sb.base + KEYED_PATH, { headers: { 'x-api-key': sb.apiKey } });
+    if (anonymous.status !== 401 || keyed.status !== 200) {
+      throw new Error(`the keyed operation answers ${anonymous.status} without a key and ${keyed.status} with one (expected 401, 200)`);
+    }
   }
 };
 
@@ -201,21 +241,36 @@ const summarize = (results: Round[]): Side => ({
   rounds: results.map((r) => ({ rps: Math.round(r.rps), p99ms: round(r.latencyMs.p99, 2), cpuUsPerReq: r.cpuUsPerReq })),
 });
 
-const wrkRound = async (server: Server, route: 'get' | 'post', seconds: number): Promise<Round> => {
-  const pid = server.child.proc.pid;
+/** What one wrk round hits: a server, a request, and the name it is reported under. */
+interface Target {
+  side: string;
+  server: Server;
+  path: string;
+  script?: string;
+  headers?: Record<string, string>;
+}
+
+const wrkRound = async (t: Target, seconds: number): Promise<Round> => {
+  const pid = t.server.child.proc.pid;
   const cpuBefore = cpuTimeMs(pid);
   const res = await runWrk({
     wrk,
-    url: server.base + (route === 'get' ? GET_PATH : POST_PATH),
+    url: t.server.base + t.path,
     seconds,
     threads: cfg.threads,
     connections: cfg.connections,
-    script: route === 'post' ? POST_SCRIPT : undefined,
+    script: t.script,
+    headers: t.headers,
   });
   const cpuAfter = cpuTimeMs(pid);
   const cpuUsPerReq = cpuBefore === null || cpuAfter === null ? null : round(((cpuAfter - cpuBefore) * 1000) / res.requests, 1);
   return { ...res, cpuUsPerReq };
 };
+
+interface Compared extends Side {
+  /** req/s against bare Hono's median. */
+  ratio: number;
+}
 
 interface RouteFigures {
   request: string;
@@ -224,42 +279,59 @@ interface RouteFigures {
   ratio: number;
   /** bare CPU per request ÷ Switchboard CPU per request: the throughput ratio a CPU-bound server would show. */
   cpuRatio: number | null;
+  /** The same request on the gated operation with an API key (GET only). */
+  keyed?: Compared;
   accessLogOn?: { rps: number; p99ms: number; cpuUsPerReq: number | null; ratio: number };
 }
 
+const targetsOf = (route: 'get' | 'post', bare: Server, sb: Server): Target[] => {
+  if (route === 'post') {
+    return [
+      { side: 'bare', server: bare, path: POST_PATH, script: POST_SCRIPT },
+      { side: 'switchboard', server: sb, path: POST_PATH, script: POST_SCRIPT },
+    ];
+  }
+  const targets: Target[] = [
+    { side: 'bare', server: bare, path: GET_PATH },
+    { side: 'switchboard', server: sb, path: GET_PATH },
+  ];
+  if (sb.apiKey) targets.push({ side: 'keyed', server: sb, path: KEYED_PATH, headers: { 'x-api-key': sb.apiKey } });
+  return targets;
+};
+
 const loadBench = async () => {
-  progress(`starting bare Hono and Switchboard (NODE_ENV=production, ACCESS_LOG=off, LOG_LEVEL=warn) …`);
+  progress('starting bare Hono and Switchboard (NODE_ENV=production, ACCESS_LOG=off, LOG_LEVEL=warn) …');
   const bare = await startBare();
   const sb = await startSwitchboard(false);
   await checkEquivalent(bare, sb);
 
   const figures: Record<'get' | 'post', RouteFigures> = {} as never;
   for (const route of ['get', 'post'] as const) {
-    for (const s of [bare, sb]) {
-      progress(`warm-up ${route.toUpperCase()} ${s.child.name} (${cfg.warmupSeconds} s)`);
-      await wrkRound(s, route, cfg.warmupSeconds);
+    const targets = targetsOf(route, bare, sb);
+    for (const t of targets) {
+      progress(`warm-up ${route.toUpperCase()} ${t.side} (${cfg.warmupSeconds} s)`);
+      await wrkRound(t, cfg.warmupSeconds);
     }
-    const results: Record<'bare' | 'switchboard', Round[]> = { bare: [], switchboard: [] };
+    const results = new Map<string, Round[]>(targets.map((t) => [t.side, []]));
     for (let r = 1; r <= cfg.rounds; r++) {
-      for (const [side, s] of [
-        ['bare', bare],
-        ['switchboard', sb],
-      ] as const) {
-        const res = await wrkRound(s, route, cfg.seconds);
-        results[side].push(res);
+      for (const t of targets) {
+        const res = await wrkRound(t, cfg.seconds);
+        results.get(t.side)?.push(res);
         progress(
-          `${route.toUpperCase()} round ${r}/${cfg.rounds} ${side.padEnd(11)} ${fmtInt(res.rps).padStart(7)} req/s  p99 ${res.latencyMs.p99.toFixed(2)} ms  CPU ${res.cpuUsPerReq ?? '?'} µs/req`,
+          `${route.toUpperCase()} round ${r}/${cfg.rounds} ${t.side.padEnd(11)} ${fmtInt(res.rps).padStart(7)} req/s  p99 ${res.latencyMs.p99.toFixed(2)} ms  CPU ${res.cpuUsPerReq ?? '?'} µs/req`,
         );
       }
     }
-    const b = summarize(results.bare);
-    const w = summarize(results.switchboard);
+    const b = summarize(results.get('bare') ?? []);
+    const w = summarize(results.get('switchboard') ?? []);
+    const keyed = results.get('keyed');
     figures[route] = {
       request: route === 'get' ? `GET ${GET_PATH}` : `POST ${POST_PATH} ${POST_BODY}`,
       bare: b,
       switchboard: w,
       ratio: round(w.rps / b.rps, 3),
       cpuRatio: b.cpuUsPerReq !== null && w.cpuUsPerReq ? round(b.cpuUsPerReq / w.cpuUsPerReq, 3) : null,
+      ...(keyed ? { keyed: { ...summarize(keyed), ratio: round(summarize(keyed).rps / b.rps, 3) } } : {}),
     };
   }
   await stopServer(sb);
@@ -268,8 +340,9 @@ const loadBench = async () => {
   const sbLog = await startSwitchboard(true);
   let accessLines = 0;
   for (const route of ['get', 'post'] as const) {
-    await wrkRound(sbLog, route, cfg.warmupSeconds);
-    const res = await wrkRound(sbLog, route, cfg.seconds);
+    const t = targetsOf(route, bare, sbLog)[1];
+    await wrkRound(t, cfg.warmupSeconds);
+    const res = await wrkRound(t, cfg.seconds);
     const f = figures[route];
     f.accessLogOn = {
       rps: Math.round(res.rps),
@@ -294,7 +367,7 @@ interface ColdFigures {
   operations: number;
   production: Spread;
   development: Spread;
-  /** The same start with the 2-operation bench plugin: what the core costs before any manifest work. */
+  /** The same start with the 3-operation bench plugin: what the core costs before any manifest work. */
   baseline2ops: Spread;
   profile?: { nodeEnv: string; summary: ProfileSummary };
 }
@@ -320,7 +393,7 @@ const coldBench = async (): Promise<ColdFigures> => {
     { plugin: BENCH_PLUGIN, probePath: GET_PATH, nodeEnv: 'production', databaseFile: join(tmp, 'cold-base.sqlite') },
     cfg.coldRuns,
   );
-  progress(`cold start 2-operation plugin: median ${baseline2ops.median} ms (${baseline2ops.runs.join(', ')})`);
+  progress(`cold start bench plugin (3 operations): median ${baseline2ops.median} ms (${baseline2ops.runs.join(', ')})`);
   const out: ColdFigures = { operations: gen.operations, production, development, baseline2ops };
   if (opts.profile || production.median > TARGET_COLD_MS) {
     progress('profiling one production cold start (--cpu-prof) …');
@@ -355,8 +428,9 @@ try {
   );
   if (load) {
     out.push(
-      `load: wrk -t${cfg.threads} -c${cfg.connections} -d${cfg.seconds}s --latency, ${cfg.rounds} rounds per side alternated bare/switchboard after a ${cfg.warmupSeconds} s warm-up each`,
-      'switchboard: NODE_ENV=production (response validation off), request validation on, ACCESS_CONTROL=off, ACCESS_LOG=off, LOG_LEVEL=warn, SQLite',
+      `load: wrk -t${cfg.threads} -c${cfg.connections} -d${cfg.seconds}s --latency, ${cfg.rounds} rounds per side alternated bare/switchboard(/keyed) after a ${cfg.warmupSeconds} s warm-up each`,
+      'switchboard: NODE_ENV=production (response validation off), request validation on, ACCESS_LOG=off, LOG_LEVEL=warn, SQLite;',
+      '  ACCESS_CONTROL on (the default): "switchboard" rows call public operations, the "API key" row a gated one with a key',
       '',
     );
     const cpu = (x: number | null) => (x === null ? 'n/a' : x.toFixed(1));
@@ -379,6 +453,16 @@ try {
         cpu(f.switchboard.cpuUsPerReq),
         f.switchboard.rounds.map((r) => fmtInt(r.rps)).join(' '),
       ]);
+      if (f.keyed) {
+        rows.push([
+          '  switchboard, API key (access gate)',
+          fmtInt(f.keyed.rps),
+          f.keyed.p99ms.toFixed(2),
+          f.keyed.ratio.toFixed(2),
+          cpu(f.keyed.cpuUsPerReq),
+          f.keyed.rounds.map((r) => fmtInt(r.rps)).join(' '),
+        ]);
+      }
       if (f.accessLogOn) {
         rows.push([
           '  switchboard, ACCESS_LOG=on',
@@ -413,7 +497,7 @@ try {
     ];
     rows.push(row(`${cold.operations} operations`, 'production', cold.production));
     rows.push(row(`${cold.operations} operations`, 'development', cold.development));
-    rows.push(row('2 operations (bench)', 'production', cold.baseline2ops));
+    rows.push(row('bench plugin (3 operations)', 'production', cold.baseline2ops));
     out.push(table(rows));
     out.push(
       `cold start with ${cold.operations} operations, production: median ${cold.production.median} ms (target < ${TARGET_COLD_MS} ms: ${cold.production.median < TARGET_COLD_MS ? 'met' : 'NOT met'})`,
@@ -466,6 +550,15 @@ function stripRounds(f: RouteFigures) {
     },
     ratio: f.ratio,
     cpuRatio: f.cpuRatio,
+    keyed: f.keyed
+      ? {
+          rps: f.keyed.rps,
+          p99ms: f.keyed.p99ms,
+          cpuUsPerReq: f.keyed.cpuUsPerReq,
+          ratio: f.keyed.ratio,
+          roundsRps: f.keyed.rounds.map((r) => r.rps),
+        }
+      : null,
     accessLogOn: f.accessLogOn ?? null,
   };
 }

@@ -81,15 +81,27 @@ export interface WrkOptions {
   connections: number;
   /** A wrk Lua script (method, body, headers). */
   script?: string;
+  /** Request headers, e.g. an API key. */
+  headers?: Record<string, string>;
 }
 
 /** Runs one wrk round; a round with non-2xx answers or socket errors is a failed measurement, not a figure. */
-export const runWrk = async ({ wrk, url, seconds, threads, connections, script }: WrkOptions): Promise<WrkResult> => {
-  const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...(script ? ['-s', script] : []), url];
+export const runWrk = async ({ wrk, url, seconds, threads, connections, script, headers = {} }: WrkOptions): Promise<WrkResult> => {
+  const args = [
+    `-t${threads}`,
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]),
+    ...(script ? ['-s', script] : []),
+    url,
+  ];
   const { stdout } = await run(wrk, args, { timeout: (seconds + 30) * 1000 });
   const result = parseWrk(stdout);
   if (result.non2xx > 0 || result.socketErrors > 0) {
-    throw new Error(`wrk ${args.join(' ')}: ${result.non2xx} non-2xx answers, ${result.socketErrors} socket errors\n${stdout}`);
+    throw new Error(
+      `wrk ${args.join(' ').replace(/sbk_\S+/g, 'sbk_…')}: ${result.non2xx} non-2xx answers, ${result.socketErrors} socket errors\n${stdout}`,
+    );
   }
   return result;
 };

@@ -11,6 +11,7 @@ import { Organization } from '../../entities/organization.js';
 import { Plan } from '../../entities/plan.js';
 import { Subscription } from '../../entities/subscription.js';
 import { currentActor } from '../../operator-middleware.js';
+import { planView } from '../../plan-view.js';
 import { readUsage } from '../../read-usage.js';
 import type { operations } from './generated/openapi.js';
 
@@ -50,24 +51,6 @@ const subView = (s: { id: string; appId: string; assetId: string; planId: string
   status: s.status as 'pending' | 'active' | 'suspended' | 'cancelled',
   createdAt: new Date(s.createdAt).toISOString(),
   updatedAt: new Date(s.updatedAt).toISOString(),
-});
-
-const planView = (p: {
-  id: string;
-  assetId: string;
-  name: string;
-  perSecond?: number | null;
-  perMinute?: number | null;
-  monthlyQuota?: number | null;
-  requiresApproval: boolean;
-}) => ({
-  id: p.id,
-  assetId: p.assetId,
-  name: p.name,
-  perSecond: p.perSecond ?? null,
-  perMinute: p.perMinute ?? null,
-  monthlyQuota: p.monthlyQuota ?? null,
-  requiresApproval: Boolean(p.requiresApproval),
 });
 
 const orgView = (o: { id: string; name: string; kind: string; createdAt: Date }) => ({

@@ -12,6 +12,7 @@ import { Membership } from '../../entities/membership.js';
 import { Organization } from '../../entities/organization.js';
 import { Plan } from '../../entities/plan.js';
 import { Session } from '../../entities/session.js';
+import { planView } from '../../plan-view.js';
 import { readUsage } from '../../read-usage.js';
 import { generateToken, newId, verifyPassword } from '../../secrets.js';
 import { currentDeveloper } from '../../session-middleware.js';
@@ -129,15 +130,7 @@ export const developerHandlers = ({ access, db }: Deps): Handlers<operations> =>
     listPlans: async ({ query }) => ({
       status: 200,
       body: {
-        items: (await db.find(Plan, query.assetId ? { assetId: query.assetId } : {}, { orderBy: { createdAt: 'asc' } })).map((p) => ({
-          id: p.id,
-          assetId: p.assetId,
-          name: p.name,
-          perSecond: p.perSecond ?? null,
-          perMinute: p.perMinute ?? null,
-          monthlyQuota: p.monthlyQuota ?? null,
-          requiresApproval: Boolean(p.requiresApproval),
-        })),
+        items: (await db.find(Plan, query.assetId ? { assetId: query.assetId } : {}, { orderBy: { createdAt: 'asc' } })).map(planView),
       },
     }),
 

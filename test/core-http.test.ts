@@ -184,6 +184,42 @@ describe('over real HTTP', () => {
     expect(await res.json()).toEqual({ got: { n: 7 } });
   });
 
+  it('rejects a body over the limit with 413, whether Content-Length announces it or it arrives chunked', async () => {
+    const big = JSON.stringify({ message: 'x', count: 1, note: 'y'.repeat(5000) });
+    const announced = await fetch(`${base}/hello-api/echo`, {
+      method: 'POST',
+      body: big,
+      headers: { 'content-type': 'application/json', ...auth() },
+    });
+    expect(announced.status).toBe(413);
+    expect((await announced.json()).code).toBe('PAYLOAD_TOO_LARGE');
+    const chunked = await fetch(`${base}/hello-api/echo`, {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 5; i++) controller.enqueue(new TextEncoder().encode(big.slice(i * 1100, (i + 1) * 1100)));
+          controller.close();
+        },
+      }),
+      headers: { 'content-type': 'application/json', ...auth() },
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(chunked.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('puts the request id on every answer over the wire: success, problem, 404 and the plain routes', async () => {
+    const ok = await fetch(`${base}/hello-api/greet/world`, { headers: auth() });
+    const mine = await fetch(`${base}/hello-api/greet/world`, { headers: { 'x-request-id': 'trace-123', ...auth() } });
+    const bad = await fetch(`${base}/hello-api/greet/x`, { headers: auth() });
+    const missing = await fetch(`${base}/nowhere`);
+    const health = await fetch(`${base}/healthz`);
+    for (const res of [ok, bad, missing, health]) expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(mine.headers.get('x-request-id')).toBe('trace-123');
+    const unusable = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'no spaces allowed' } });
+    expect(unusable.headers.get('x-request-id')).not.toBe('no spaces allowed');
+  });
+
   it('passes declared headers, keyed lower-case like the generated types, whatever their case on the wire and in the manifest', async () => {
     const res = await fetch(`${base}/hello-api/greet/world`, { headers: { 'x-TRACE': 'beef', ...auth() } });
     expect(await res.json()).toEqual({ text: 'Hello, world', trace: 'beef' });

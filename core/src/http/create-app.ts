@@ -1,15 +1,13 @@
 /**
- * @module The Hono application: request id → access log → body limit → routes; every error and every unmatched
- * request ends as problem+json.
+ * @module The Hono application: the front door (request id, scope, body limit, access log) → routes; every error
+ * and every unmatched request ends as problem+json (404, or 405 with `Allow` when another method would match).
  */
 import type { Logger } from '@switchboard/sdk';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { methodNotAllowed } from 'hono/method-not-allowed';
-import { requestId } from 'hono/request-id';
-import { requestScope } from '../logging/request-scope.js';
+import { TrieRouter } from 'hono/router/trie-router';
 import { docsRoutes } from '../openapi/docs-page.js';
 import type { ActivePlugin } from '../plugins/activate-plugin.js';
+import { frontDoor } from './front-door.js';
 import { mapError } from './map-error.js';
 import { problemResponse } from './problem.js';
 import './context.js';
@@ -30,55 +28,7 @@ export interface AppOptions {
 /** Builds the application. */
 export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJson, ready, adminRoutes = [] }: AppOptions): Hono => {
   const app = new Hono();
-  app.use(requestId({ headerName: 'X-Request-Id' }));
-  app.use(async function requestScoped(c, next) {
-    await requestScope.run(c.get('requestId'), next);
-  });
-  if (accessLog) {
-    app.use(async function accessLogger(c, next) {
-      const started = performance.now();
-      await next();
-      log.info(
-        {
-          reqId: c.get('requestId'),
-          method: c.req.method,
-          path: c.req.path,
-          status: c.res.status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request',
-      );
-    });
-  }
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problemResponse(
-          c,
-          {
-            status: 405,
-            code: 'METHOD_NOT_ALLOWED',
-            title: 'Method Not Allowed',
-            detail: `${c.req.method} is not allowed here; use ${methods.join(', ')}.`,
-          },
-          { allow: methods.join(', ') },
-        ),
-    }),
-  );
-  app.use(
-    bodyLimit({
-      maxSize: bodyLimitBytes,
-      onError: (c) =>
-        problemResponse(c, {
-          status: 413,
-          code: 'PAYLOAD_TOO_LARGE',
-          title: 'Content Too Large',
-          detail: `The body exceeds the limit of ${bodyLimitBytes} bytes.`,
-          limit: bodyLimitBytes,
-        }),
-    }),
-  );
+  app.use(frontDoor({ log, accessLog, bodyLimitBytes }));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -93,13 +43,57 @@ export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJso
     app.route(extra.path, extra.routes);
   }
 
-  app.notFound((c) =>
-    problemResponse(c, { status: 404, code: 'NOT_FOUND', title: 'Not Found', detail: `No route for ${c.req.method} ${c.req.path}.` }),
-  );
+  const allowedMethods = methodsByPath(app);
+  app.notFound((c) => {
+    const methods = allowedMethods(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      return problemResponse(
+        c,
+        {
+          status: 405,
+          code: 'METHOD_NOT_ALLOWED',
+          title: 'Method Not Allowed',
+          detail: `${c.req.method} is not allowed here; use ${methods.join(', ')}.`,
+        },
+        { allow: methods.join(', ') },
+      );
+    }
+    return problemResponse(c, {
+      status: 404,
+      code: 'NOT_FOUND',
+      title: 'Not Found',
+      detail: `No route for ${c.req.method} ${c.req.path}.`,
+    });
+  });
   app.onError((err, c) => {
     const { problem, headers, internal } = mapError(err);
     if (internal) log.error({ err, method: c.req.method, path: c.req.path }, 'request failed');
     return problemResponse(c, problem, headers);
   });
   return app;
+};
+
+/**
+ * The methods each route path answers, looked up only for unmatched requests (a 404 or a 405 is decided there, so
+ * matched requests pay nothing). Built on first use, after every route is registered.
+ */
+const methodsByPath = (app: Hono): ((path: string) => string[]) => {
+  let router: TrieRouter<string[]> | undefined;
+  return (path) => {
+    if (!router) {
+      const byPath = new Map<string, Set<string>>();
+      for (const route of app.routes) {
+        if (route.method === 'ALL' || route.method === 'HEAD') continue;
+        const methods = byPath.get(route.path) ?? new Set<string>();
+        methods.add(route.method);
+        if (route.method === 'GET') methods.add('HEAD');
+        byPath.set(route.path, methods);
+      }
+      router = new TrieRouter<string[]>();
+      for (const [p, methods] of byPath) router.add('ALL', p, [...methods]);
+    }
+    const found = new Set<string>();
+    for (const [methods] of router.match('ALL', path)[0]) for (const m of methods) found.add(m);
+    return [...found];
+  };
 };

@@ -1,5 +1,6 @@
 /** @module RFC 9457 problem+json responses: the only error format the core answers with. */
 import type { Context } from 'hono';
+import { respond } from './respond.js';
 
 export interface Problem {
   status: number;
@@ -27,8 +28,5 @@ export const problemResponse = (c: Context, problem: Problem, headers: Record<st
     requestId: c.get('requestId'),
     ...rest,
   };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/problem+json', 'x-request-id': c.get('requestId') ?? '', ...headers },
-  });
+  return respond(c, JSON.stringify(body), status, { 'content-type': 'application/problem+json', ...headers });
 };

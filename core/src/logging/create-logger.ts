@@ -1,32 +1,7 @@
 /** @module The root pino logger, with credentials redacted wherever they appear in a log object. */
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { censorSecrets } from './censor-secrets.js';
 import { requestScope } from './request-scope.js';
-
-/**
- * Keys that hold credentials. pino's redaction needs paths, so each key is listed at the depths we log objects at
- * (top level, one and two levels down, and inside `headers`).
- */
-const SECRET_KEYS = [
-  'authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'password',
-  'token',
-  'accessToken',
-  'refreshToken',
-  'apiKey',
-  'secret',
-  'clientSecret',
-  'privateKey',
-  'databaseUrl',
-];
-
-const redactPaths = SECRET_KEYS.flatMap((k) => {
-  const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : `["${k}"]`;
-  const dot = key.startsWith('[') ? key : `.${key}`;
-  return [key, `*${dot}`, `*.*${dot}`, `headers${dot}`, `req.headers${dot}`];
-});
 
 export interface LoggerOptions {
   level: string;
@@ -40,7 +15,7 @@ export const createLogger = ({ level, destination }: LoggerOptions): Logger =>
     {
       level,
       base: { service: 'switchboard' },
-      redact: { paths: redactPaths, censor: '[redacted]' },
+      formatters: { log: censorSecrets },
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: () => {
         const reqId = requestScope.getStore();

@@ -62,8 +62,13 @@ describe.each(backends)('the access gate on $name', (backend) => {
     await drop?.();
   });
 
-  const call = (headers: { authorization?: string; apiKey?: string }, scopes: string[] = ['notes:read'], assetId = 'notes', now?: number) =>
-    checkCall(deps, { assetId, scopes }, headers, now);
+  // async: the gate answers synchronously when everything is cached, and throws its refusals then.
+  const call = async (
+    headers: { authorization?: string; apiKey?: string },
+    scopes: string[] = ['notes:read'],
+    assetId = 'notes',
+    now?: number,
+  ) => checkCall(deps, { assetId, scopes }, headers, now);
 
   it('admits a subscribed app’s key, by either header, and names the caller', async () => {
     const t = Date.UTC(2026, 10, 25, 11, 0, 0);

@@ -5,22 +5,26 @@
  * once warm.
  */
 import type { MikroORM } from '@mikro-orm/core';
-import type { Logger } from '@switchboard/sdk';
+import type { Caller, Logger } from '@switchboard/sdk';
 import { ApiKey } from './entities/api-key.js';
 import { App } from './entities/app.js';
 import { AssetToggle, GLOBAL } from './entities/asset-toggle.js';
 import { Plan } from './entities/plan.js';
 import { Subscription } from './entities/subscription.js';
+import type { Window as RateWindow } from './rate-budget.js';
 import { readVersion } from './state-version.js';
 
 export interface KeyRecord {
   id: string;
   appId: string;
   orgId: string;
-  secretHash: string;
+  /** SHA-256 of the key's secret, as bytes. */
+  secretHash: Buffer;
   scopes: readonly string[];
   expiresAt: number | null;
   revoked: boolean;
+  /** Who a call with this key is, as handlers see it (built once, shared by every call). */
+  caller: Caller;
 }
 
 export interface SubscriptionRecord {
@@ -30,6 +34,42 @@ export interface SubscriptionRecord {
   perSecond: number | null;
   perMinute: number | null;
   monthlyQuota: number | null;
+  /** The plan's limits as budget windows, in the order the gate checks them (built once, not per call). */
+  windows: readonly RateWindow[];
+}
+
+/** Cached lookups per map before it is emptied: unknown key ids are cached too, and must not grow memory forever. */
+const MAX_CACHED = 50_000;
+
+/**
+ * A cache of lookups that answers synchronously once a value is known (the request path then never awaits) and
+ * shares one query among concurrent misses. A failed query is not cached.
+ */
+class LookupCache<T> {
+  private map = new Map<string, T | Promise<T>>();
+
+  get(key: string, load: () => Promise<T>): T | Promise<T> {
+    const hit = this.map.get(key);
+    if (hit !== undefined) return hit;
+    if (this.map.size >= MAX_CACHED) this.map.clear();
+    const map = this.map;
+    const pending: Promise<T> = load().then(
+      (value) => {
+        if (map.get(key) === pending) map.set(key, value);
+        return value;
+      },
+      (err) => {
+        if (map.get(key) === pending) map.delete(key);
+        throw err;
+      },
+    );
+    map.set(key, pending);
+    return pending;
+  }
+
+  clear(): void {
+    this.map = new Map();
+  }
 }
 
 export interface AccessStateOptions {
@@ -40,9 +80,10 @@ export interface AccessStateOptions {
 
 export class AccessState {
   private version = -1;
-  private keys = new Map<string, Promise<KeyRecord | null>>();
-  private subscriptions = new Map<string, Promise<SubscriptionRecord | null>>();
-  private toggles = new Map<string, boolean>();
+  private readonly keys = new LookupCache<KeyRecord | null>();
+  private readonly subscriptions = new LookupCache<SubscriptionRecord | null>();
+  /** Per asset, the app ids it is disabled for (GLOBAL: for everyone). Most assets have no entry. */
+  private disabled = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly touched = new Set<string>();
 
@@ -69,65 +110,70 @@ export class AccessState {
       await this.writeLastUsed();
       return;
     }
-    const rows = await em.find(AssetToggle, {});
-    this.toggles = new Map(rows.map((t) => [`${t.assetId}:${t.appId}`, t.enabled]));
-    this.keys = new Map();
-    this.subscriptions = new Map();
+    const rows = await em.find(AssetToggle, { enabled: false });
+    const disabled = new Map<string, Set<string>>();
+    for (const t of rows) {
+      const apps = disabled.get(t.assetId) ?? new Set<string>();
+      apps.add(t.appId);
+      disabled.set(t.assetId, apps);
+    }
+    this.disabled = disabled;
+    this.keys.clear();
+    this.subscriptions.clear();
     this.version = version;
     await this.writeLastUsed();
   }
 
   /** Enabled unless disabled globally or for this app. */
   isEnabled(assetId: string, appId: string | null): boolean {
-    if (this.toggles.get(`${assetId}:${GLOBAL}`) === false) return false;
-    return appId === null || this.toggles.get(`${assetId}:${appId}`) !== false;
+    const apps = this.disabled.get(assetId);
+    if (apps === undefined) return true;
+    return !apps.has(GLOBAL) && (appId === null || !apps.has(appId));
   }
 
-  findKey(keyId: string): Promise<KeyRecord | null> {
-    let hit = this.keys.get(keyId);
-    if (!hit) {
-      hit = (async () => {
-        const em = this.options.orm.em.fork();
-        const key = await em.findOne(ApiKey, { id: keyId });
-        if (!key) return null;
-        const app = await em.findOne(App, { id: key.appId });
-        if (!app) return null;
-        return {
-          id: key.id,
-          appId: key.appId,
-          orgId: app.orgId,
-          secretHash: key.secretHash,
-          scopes: Object.freeze([...key.scopes]),
-          expiresAt: key.expiresAt ? key.expiresAt.getTime() : null,
-          revoked: key.revokedAt !== null && key.revokedAt !== undefined,
-        };
-      })();
-      this.keys.set(keyId, hit);
-    }
-    return hit;
+  /** The key's record, synchronously once cached. */
+  findKey(keyId: string): KeyRecord | null | Promise<KeyRecord | null> {
+    return this.keys.get(keyId, async () => {
+      const em = this.options.orm.em.fork();
+      const key = await em.findOne(ApiKey, { id: keyId });
+      if (!key) return null;
+      const app = await em.findOne(App, { id: key.appId });
+      if (!app) return null;
+      const scopes = Object.freeze([...key.scopes]);
+      return {
+        id: key.id,
+        appId: key.appId,
+        orgId: app.orgId,
+        secretHash: Buffer.from(key.secretHash, 'hex'),
+        scopes,
+        caller: Object.freeze({ appId: key.appId, orgId: app.orgId, scopes }),
+        expiresAt: key.expiresAt ? key.expiresAt.getTime() : null,
+        revoked: key.revokedAt !== null && key.revokedAt !== undefined,
+      };
+    });
   }
 
-  findSubscription(appId: string, assetId: string): Promise<SubscriptionRecord | null> {
-    const cacheKey = `${appId}:${assetId}`;
-    let hit = this.subscriptions.get(cacheKey);
-    if (!hit) {
-      hit = (async () => {
-        const em = this.options.orm.em.fork();
-        const sub = await em.findOne(Subscription, { appId, assetId });
-        if (!sub) return null;
-        const plan = await em.findOne(Plan, { id: sub.planId });
-        return {
-          id: sub.id,
-          status: sub.status,
-          planId: sub.planId,
-          perSecond: plan?.perSecond ?? null,
-          perMinute: plan?.perMinute ?? null,
-          monthlyQuota: plan?.monthlyQuota ?? null,
-        };
-      })();
-      this.subscriptions.set(cacheKey, hit);
-    }
-    return hit;
+  /** The app's subscription to the asset, with its plan's limits, synchronously once cached. */
+  findSubscription(appId: string, assetId: string): SubscriptionRecord | null | Promise<SubscriptionRecord | null> {
+    return this.subscriptions.get(`${appId}:${assetId}`, async () => {
+      const em = this.options.orm.em.fork();
+      const sub = await em.findOne(Subscription, { appId, assetId });
+      if (!sub) return null;
+      const plan = await em.findOne(Plan, { id: sub.planId });
+      const windows: RateWindow[] = [];
+      if (plan?.perSecond) windows.push({ name: `${sub.id}:s`, limit: plan.perSecond, period: 'second' });
+      if (plan?.perMinute) windows.push({ name: `${sub.id}:m`, limit: plan.perMinute, period: 'minute' });
+      if (plan?.monthlyQuota) windows.push({ name: `${sub.id}:q`, limit: plan.monthlyQuota, period: 'month' });
+      return {
+        id: sub.id,
+        status: sub.status,
+        planId: sub.planId,
+        perSecond: plan?.perSecond ?? null,
+        perMinute: plan?.perMinute ?? null,
+        monthlyQuota: plan?.monthlyQuota ?? null,
+        windows,
+      };
+    });
   }
 
   /** Records that a key was used; written at most once per poll, not per request. */

@@ -5,9 +5,9 @@
  */
 import type { Caller } from '@switchboard/sdk';
 import { HttpProblem } from '../http/map-error.js';
-import type { AccessState } from './access-state.js';
-import type { RateBudget } from './rate-budget.js';
-import { parseApiKey, sameDigest, sha256 } from './secrets.js';
+import type { AccessState, KeyRecord, SubscriptionRecord } from './access-state.js';
+import type { Decision, RateBudget, Window } from './rate-budget.js';
+import { digestMatches, parseApiKey } from './secrets.js';
 
 const unauthorized = (code: string, detail: string) =>
   new HttpProblem({ status: 401, code, title: 'Unauthorized', detail }, { 'www-authenticate': 'Bearer realm="switchboard"' });
@@ -32,25 +32,48 @@ export interface CallTarget {
   scopes: readonly string[];
 }
 
-/** Runs every check; resolves to the caller and the rate-limit headers to send, or throws the first failure. */
-export const checkCall = async (
+export interface GateResult {
+  caller: Caller;
+  rateHeaders: Record<string, string>;
+}
+
+/**
+ * Runs every check; gives the caller and the rate-limit headers to send, or throws the first failure. Synchronous
+ * when the key, the subscription and the budget slices are in memory (the usual case): a promise only when one of
+ * them has to be read from the database.
+ */
+export const checkCall = (
   { state, budget }: GateDeps,
   target: CallTarget,
   headers: { authorization?: string; apiKey?: string },
   now = Date.now(),
-): Promise<{ caller: Caller; rateHeaders: Record<string, string> }> => {
+): GateResult | Promise<GateResult> => {
   const presented = presentedKey(headers.authorization, headers.apiKey);
   if (!presented) throw unauthorized('API_KEY_MISSING', 'Send your app’s key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.');
   const parsed = parseApiKey(presented);
-  const record = parsed ? await state.findKey(parsed.id) : null;
+  const found = parsed ? state.findKey(parsed.id) : null;
+  const secret = parsed?.secret ?? '';
+  // No named closures here: the dev loader (tsx) wraps each in a naming helper, per call.
+  return found instanceof Promise
+    ? found.then((record) => afterKey({ state, budget }, target, secret, record, now))
+    : afterKey({ state, budget }, target, secret, found, now);
+};
+
+const afterKey = (
+  deps: GateDeps,
+  target: CallTarget,
+  secret: string,
+  record: KeyRecord | null,
+  now: number,
+): GateResult | Promise<GateResult> => {
   // One answer for malformed, unknown and wrong-secret keys, after the same constant-time comparison.
-  const secretOk = record !== null && parsed !== null && sameDigest(sha256(parsed.secret), record.secretHash);
+  const secretOk = record !== null && digestMatches(secret, record.secretHash);
   if (!record || !secretOk) throw unauthorized('API_KEY_INVALID', 'The key is not valid.');
   if (record.revoked) throw unauthorized('API_KEY_REVOKED', 'The key was revoked; issue a new one.');
   if (record.expiresAt !== null && record.expiresAt <= now) throw unauthorized('API_KEY_EXPIRED', 'The key expired; issue a new one.');
-  state.touchKey(record.id);
+  deps.state.touchKey(record.id);
 
-  if (!state.isEnabled(target.assetId, record.appId)) {
+  if (!deps.state.isEnabled(target.assetId, record.appId)) {
     throw new HttpProblem(
       {
         status: 503,
@@ -61,8 +84,19 @@ export const checkCall = async (
       { 'retry-after': '30' },
     );
   }
+  const found = deps.state.findSubscription(record.appId, target.assetId);
+  return found instanceof Promise
+    ? found.then((sub) => afterSubscription(deps, target, record, sub, now))
+    : afterSubscription(deps, target, record, found, now);
+};
 
-  const sub = await state.findSubscription(record.appId, target.assetId);
+const afterSubscription = (
+  deps: GateDeps,
+  target: CallTarget,
+  record: KeyRecord,
+  sub: SubscriptionRecord | null,
+  now: number,
+): GateResult | Promise<GateResult> => {
   if (!sub || sub.status === 'cancelled') {
     throw forbidden('SUBSCRIPTION_REQUIRED', `Subscribe the app to a plan of '${target.assetId}' first.`);
   }
@@ -70,40 +104,63 @@ export const checkCall = async (
   if (sub.status === 'suspended') throw forbidden('SUBSCRIPTION_SUSPENDED', 'The subscription is suspended.');
 
   const granted = record.scopes;
-  const missing = granted.includes('*') ? [] : target.scopes.filter((s) => !granted.includes(s));
-  if (missing.length > 0)
-    throw forbidden('INSUFFICIENT_SCOPE', `The key lacks the scope(s) ${missing.join(', ')}.`, { missingScopes: missing });
+  if (target.scopes.length > 0 && !granted.includes('*')) {
+    const missing = target.scopes.filter((s) => !granted.includes(s));
+    if (missing.length > 0)
+      throw forbidden('INSUFFICIENT_SCOPE', `The key lacks the scope(s) ${missing.join(', ')}.`, { missingScopes: missing });
+  }
+  const result: GateResult = { caller: record.caller, rateHeaders: {} };
+  return takeBudgets(deps.budget, sub.windows, 0, result, now);
+};
 
-  const rateHeaders: Record<string, string> = {};
-  for (const [limit, period] of [
-    [sub.perSecond, 'second'],
-    [sub.perMinute, 'minute'],
-  ] as const) {
-    if (!limit) continue;
-    const d = await budget.take({ name: `${sub.id}:${period[0]}`, limit, period }, now);
-    rateHeaders['ratelimit-limit'] = String(limit);
-    rateHeaders['ratelimit-remaining'] = String(d.remaining);
-    rateHeaders['ratelimit-reset'] = String(d.resetSeconds);
-    if (!d.allowed) {
-      throw new HttpProblem(
-        { status: 429, code: 'RATE_LIMITED', title: 'Too Many Requests', detail: `The plan allows ${limit} requests per ${period}.` },
-        { ...rateHeaders, 'retry-after': String(d.resetSeconds) },
-      );
+/** Spends one unit of each window from `i` on: the per-second and per-minute limits, then the monthly quota. */
+const takeBudgets = (
+  budget: RateBudget,
+  windows: readonly Window[],
+  i: number,
+  result: GateResult,
+  now: number,
+): GateResult | Promise<GateResult> => {
+  for (; i < windows.length; i++) {
+    const decision = budget.take(windows[i], now);
+    if (decision instanceof Promise) {
+      const at = i;
+      return decision.then((d) => {
+        judge(windows[at], d, result.rateHeaders);
+        return takeBudgets(budget, windows, at + 1, result, now);
+      });
     }
+    judge(windows[i], decision, result.rateHeaders);
   }
-  if (sub.monthlyQuota) {
-    const d = await budget.take({ name: `${sub.id}:q`, limit: sub.monthlyQuota, period: 'month' }, now);
-    if (!d.allowed) {
-      throw new HttpProblem(
-        {
-          status: 429,
-          code: 'QUOTA_EXCEEDED',
-          title: 'Too Many Requests',
-          detail: `The plan’s monthly quota of ${sub.monthlyQuota} calls is used up.`,
-        },
-        { 'retry-after': String(d.resetSeconds) },
-      );
-    }
+  return result;
+};
+
+/** Records a window's decision in the headers, or throws its 429. */
+const judge = (window: Window, d: Decision, rateHeaders: Record<string, string>): void => {
+  if (window.period === 'month') {
+    if (d.allowed) return;
+    throw new HttpProblem(
+      {
+        status: 429,
+        code: 'QUOTA_EXCEEDED',
+        title: 'Too Many Requests',
+        detail: `The plan’s monthly quota of ${window.limit} calls is used up.`,
+      },
+      { 'retry-after': String(d.resetSeconds) },
+    );
   }
-  return { caller: Object.freeze({ appId: record.appId, orgId: record.orgId, scopes: record.scopes }), rateHeaders };
+  rateHeaders['ratelimit-limit'] = String(window.limit);
+  rateHeaders['ratelimit-remaining'] = String(d.remaining);
+  rateHeaders['ratelimit-reset'] = String(d.resetSeconds);
+  if (!d.allowed) {
+    throw new HttpProblem(
+      {
+        status: 429,
+        code: 'RATE_LIMITED',
+        title: 'Too Many Requests',
+        detail: `The plan allows ${window.limit} requests per ${window.period}.`,
+      },
+      { ...rateHeaders, 'retry-after': String(d.resetSeconds) },
+    );
+  }
 };

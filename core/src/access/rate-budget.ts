@@ -45,42 +45,63 @@ export interface RateBudgetOptions {
   replicas?: number;
 }
 
+/** The window a budget name is in now, and this replica's share of it. */
+interface Slot {
+  start: number;
+  end: number;
+  key: string;
+  state: Local;
+}
+
 /** Leases and spends window budgets. */
 export class RateBudget {
-  private readonly local = new Map<string, Local>();
+  /** The current window of each budget name: one map lookup per call, no key string built while a slice lasts. */
+  private readonly slots = new Map<string, Slot>();
   private readonly replicas: number;
 
   constructor(private readonly options: RateBudgetOptions) {
     this.replicas = Math.max(1, options.replicas ?? 3);
   }
 
-  /** Takes one unit of `window`'s current budget if any is left. */
-  async take(window: Window, now = Date.now()): Promise<Decision> {
-    const { start, end } = startOf(window.period, now);
-    const key = `${window.name}:${start}`;
-    const resetSeconds = Math.max(1, Math.ceil((end - now) / 1000));
-    let state = this.local.get(key);
-    if (!state) {
-      state = { granted: 0, used: 0, dbUsed: 0, exhausted: false };
-      this.local.set(key, state);
-      this.sweep(now);
+  /**
+   * Takes one unit of `window`'s current budget if any is left. Synchronous while this replica's slice lasts (the
+   * request path awaits nothing); a promise when a new slice has to be leased from the database.
+   */
+  take(window: Window, now = Date.now()): Decision | Promise<Decision> {
+    let slot = this.slots.get(window.name);
+    if (slot === undefined || now >= slot.end || now < slot.start) {
+      const { start, end } = startOf(window.period, now);
+      slot = { start, end, key: `${window.name}:${start}`, state: { granted: 0, used: 0, dbUsed: 0, exhausted: false } };
+      this.slots.set(window.name, slot);
     }
+    const state = slot.state;
+    if (state.used < state.granted) {
+      state.used++;
+      return {
+        allowed: true,
+        resetSeconds: Math.max(1, Math.ceil((slot.end - now) / 1000)),
+        remaining: Math.max(0, window.limit - state.dbUsed + (state.granted - state.used)),
+      };
+    }
+    if (state.exhausted) return { allowed: false, resetSeconds: Math.max(1, Math.ceil((slot.end - now) / 1000)), remaining: 0 };
+    return this.takeLeasing(window, slot, now);
+  }
+
+  private async takeLeasing(window: Window, slot: Slot, now: number): Promise<Decision> {
+    const { state, end, key } = slot;
+    const resetSeconds = Math.max(1, Math.ceil((end - now) / 1000));
     let stalled = 0;
     while (stalled < 10) {
       if (state.used < state.granted) {
         state.used++;
-        // What the window has left as far as this replica knows: the database's count at its last lease, less
-        // what it has spent of its own slice since (other replicas' spending since then is not seen).
         return { allowed: true, resetSeconds, remaining: Math.max(0, window.limit - state.dbUsed + (state.granted - state.used)) };
       }
       if (state.exhausted) return { allowed: false, resetSeconds, remaining: 0 };
-      // One lease at a time per window: concurrent requests wait for it instead of each going to the database.
       const before = state.granted;
       state.pending ??= this.lease(key, window, end, state).finally(() => {
-        (state as Local).pending = undefined;
+        state.pending = undefined;
       });
       await state.pending;
-      // Losing every compare-and-set race several times in a row means heavy contention: deny rather than spin.
       stalled = state.granted > before ? 0 : stalled + 1;
     }
     return { allowed: false, resetSeconds, remaining: 0 };
@@ -125,15 +146,6 @@ export class RateBudget {
         state.dbUsed = used + slice;
         return;
       }
-    }
-  }
-
-  /** Forgets windows that ended; the database rows are deleted by `prune`. */
-  private sweep(now: number): void {
-    if (this.local.size < 1000) return;
-    for (const key of this.local.keys()) {
-      const start = Number(key.slice(key.lastIndexOf(':') + 1));
-      if (start + 32 * 24 * 3600_000 < now || (key.includes(':s:') && start + 2000 < now)) this.local.delete(key);
     }
   }
 

@@ -2,7 +2,7 @@
  * @module Identifiers, API keys, session tokens and password hashes. Keys and tokens are random (190 bits), shown
  * once and stored as SHA-256; passwords are low-entropy, so they get scrypt. Comparisons are constant-time.
  */
-import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -24,6 +24,15 @@ export const randomToken = (n: number): string => {
 export const newId = (prefix: string): string => `${prefix}_${randomToken(20)}`;
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** SHA-256 of a secret as bytes, for `digestMatches` (one call, no hex round trip: this runs on every keyed call). */
+export const sha256Bytes = (text: string): Buffer => hash('sha256', text, 'buffer');
+
+/** Whether `secret` hashes to `expected` (digest bytes), compared in constant time. */
+export const digestMatches = (secret: string, expected: Buffer): boolean => {
+  const actual = sha256Bytes(secret);
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+};
 
 /** Compares two hex digests in constant time. */
 export const sameDigest = (a: string, b: string): boolean => {

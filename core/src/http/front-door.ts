@@ -32,6 +32,10 @@ const headerOf = (c: Context, incoming: IncomingMessage | undefined, name: strin
   return c.req.header(name);
 };
 
+/** A request header (`name` lower-case), read cheaply on Node; see `headerOf`. */
+export const requestHeader = (c: Context, name: string): string | undefined =>
+  headerOf(c, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming, name);
+
 const stampId = (c: Context) => {
   try {
     c.res.headers.set('x-request-id', c.get('requestId'));

@@ -5,17 +5,19 @@
  */
 import type { Context } from 'hono';
 
-/** Headers every response of this request carries (the access gate's RateLimit-* headers), plus the request id. */
-const baseHeaders = (c: Context): Record<string, string> => {
+/** The request's own headers (id, the access gate's RateLimit-*), then `headers`: one object, built once. */
+const headersFor = (c: Context, headers: Record<string, string> | undefined): Record<string, string> => {
   c.set('requestIdSent', true);
+  const out: Record<string, string> = { 'x-request-id': c.get('requestId') ?? '' };
   const extra = c.get('responseHeaders');
-  const id = c.get('requestId') ?? '';
-  return extra ? { ...extra, 'x-request-id': id } : { 'x-request-id': id };
+  if (extra) for (const k in extra) out[k] = extra[k];
+  if (headers) for (const k in headers) out[k] = headers[k];
+  return out;
 };
 
 /** A response with `body` (a string, bytes or null) and the given headers on top of the request's own. */
 export const respond = (c: Context, body: string | Uint8Array | null, status: number, headers?: Record<string, string>): Response =>
-  new Response(body as BodyInit | null, { status, headers: headers ? { ...baseHeaders(c), ...headers } : baseHeaders(c) });
+  new Response(body as BodyInit | null, { status, headers: headersFor(c, headers) });
 
 /** A JSON response. */
 export const respondJson = (c: Context, value: unknown, status: number, headers?: Record<string, string>): Response =>

@@ -82,6 +82,12 @@ export class AccessState {
   private version = -1;
   private readonly keys = new LookupCache<KeyRecord | null>();
   private readonly subscriptions = new LookupCache<SubscriptionRecord | null>();
+  /**
+   * Keys whose secret was verified, by the whole presented key, so a warm call neither parses nor hashes. A lookup
+   * hashes the presented string whatever it is, so its timing says nothing about a stored secret. Emptied on every
+   * change (a revocation bumps the version) and when it reaches MAX_CACHED.
+   */
+  private verified = new Map<string, KeyRecord>();
   /** Per asset, the app ids it is disabled for (GLOBAL: for everyone). Most assets have no entry. */
   private disabled = new Map<string, Set<string>>();
   private timer: NodeJS.Timeout | undefined;
@@ -120,6 +126,7 @@ export class AccessState {
     this.disabled = disabled;
     this.keys.clear();
     this.subscriptions.clear();
+    this.verified = new Map();
     this.version = version;
     await this.writeLastUsed();
   }
@@ -129,6 +136,16 @@ export class AccessState {
     const apps = this.disabled.get(assetId);
     if (apps === undefined) return true;
     return !apps.has(GLOBAL) && (appId === null || !apps.has(appId));
+  }
+
+  /** The record of a presented key whose secret was verified since the last change. */
+  verifiedKey(presented: string): KeyRecord | undefined {
+    return this.verified.get(presented);
+  }
+
+  rememberVerified(presented: string, record: KeyRecord): void {
+    if (this.verified.size >= MAX_CACHED) this.verified = new Map();
+    this.verified.set(presented, record);
   }
 
   /** The key's record, synchronously once cached. */

@@ -50,18 +50,21 @@ export const checkCall = (
 ): GateResult | Promise<GateResult> => {
   const presented = presentedKey(headers.authorization, headers.apiKey);
   if (!presented) throw unauthorized('API_KEY_MISSING', 'Send your app’s key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.');
+  const known = state.verifiedKey(presented);
+  if (known !== undefined) return afterVerified({ state, budget }, target, known, now);
   const parsed = parseApiKey(presented);
   const found = parsed ? state.findKey(parsed.id) : null;
   const secret = parsed?.secret ?? '';
   // No named closures here: the dev loader (tsx) wraps each in a naming helper, per call.
   return found instanceof Promise
-    ? found.then((record) => afterKey({ state, budget }, target, secret, record, now))
-    : afterKey({ state, budget }, target, secret, found, now);
+    ? found.then((record) => afterKey({ state, budget }, target, presented, secret, record, now))
+    : afterKey({ state, budget }, target, presented, secret, found, now);
 };
 
 const afterKey = (
   deps: GateDeps,
   target: CallTarget,
+  presented: string,
   secret: string,
   record: KeyRecord | null,
   now: number,
@@ -69,6 +72,12 @@ const afterKey = (
   // One answer for malformed, unknown and wrong-secret keys, after the same constant-time comparison.
   const secretOk = record !== null && digestMatches(secret, record.secretHash);
   if (!record || !secretOk) throw unauthorized('API_KEY_INVALID', 'The key is not valid.');
+  deps.state.rememberVerified(presented, record);
+  return afterVerified(deps, target, record, now);
+};
+
+/** Everything after the secret check: revocation, expiry, toggles, subscription, scopes, limits. */
+const afterVerified = (deps: GateDeps, target: CallTarget, record: KeyRecord, now: number): GateResult | Promise<GateResult> => {
   if (record.revoked) throw unauthorized('API_KEY_REVOKED', 'The key was revoked; issue a new one.');
   if (record.expiresAt !== null && record.expiresAt <= now) throw unauthorized('API_KEY_EXPIRED', 'The key expired; issue a new one.');
   deps.state.touchKey(record.id);

@@ -65,6 +65,11 @@ export interface Caller {
   orgId: string | null;
   /** Scopes granted to the caller's key. */
   scopes: readonly string[];
+  /**
+   * The asset-specific limits of the caller's plan (`x-switchboard.planLimits` names them, e.g. `instances`,
+   * `vcpus`), for the plugin to enforce; empty for anonymous calls and plans without any.
+   */
+  limits: Readonly<Record<string, number>>;
 }
 
 /** What a handler receives. */

@@ -52,7 +52,7 @@ describe.each(backends)('the access gate on $name', (backend) => {
     const org = await service.createOrganization(SYSTEM, { name: 'Acme', kind: 'business' });
     appId = (await service.createApp(SYSTEM, { orgId: org.id, name: 'acme-web' })).id;
     key = (await service.issueKey(SYSTEM, { appId, name: 'ci', scopes: ['notes:read'] })).key;
-    const plan = await service.createPlan(SYSTEM, { assetId: 'notes', name: 'small', perSecond: 3 });
+    const plan = await service.createPlan(SYSTEM, { assetId: 'notes', name: 'small', perSecond: 3, limits: { notesPerApp: 2 } });
     await service.subscribe(SYSTEM, { appId, planId: plan.id });
     await state.refresh(true);
   });
@@ -75,6 +75,7 @@ describe.each(backends)('the access gate on $name', (backend) => {
     const { caller, rateHeaders } = await call({ authorization: `Bearer ${key}` }, undefined, undefined, t);
     expect(caller.appId).toBe(appId);
     expect(caller.orgId).toMatch(/^org_/);
+    expect(caller.limits).toEqual({ notesPerApp: 2 });
     expect(rateHeaders['ratelimit-limit']).toBe('3');
     expect((await call({ apiKey: key }, undefined, undefined, t + 5000)).caller.appId).toBe(appId);
   });

@@ -142,6 +142,7 @@ export class AccessService {
       perMinute?: number | null;
       monthlyQuota?: number | null;
       requiresApproval?: boolean;
+      limits?: Record<string, number> | null;
     },
   ) {
     this.assertAsset(input.assetId);
@@ -157,6 +158,7 @@ export class AccessService {
         perSecond: input.perSecond ?? null,
         perMinute: input.perMinute ?? null,
         monthlyQuota: input.monthlyQuota ?? null,
+        limits: input.limits ?? null,
         requiresApproval: input.requiresApproval ?? false,
         createdAt: new Date(),
       });

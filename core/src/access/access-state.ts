@@ -5,7 +5,7 @@
  * once warm.
  */
 import type { MikroORM } from '@mikro-orm/core';
-import type { Caller, Logger } from '@switchboard/sdk';
+import type { Logger } from '@switchboard/sdk';
 import { ApiKey } from './entities/api-key.js';
 import { App } from './entities/app.js';
 import { AssetToggle, GLOBAL } from './entities/asset-toggle.js';
@@ -23,8 +23,6 @@ export interface KeyRecord {
   scopes: readonly string[];
   expiresAt: number | null;
   revoked: boolean;
-  /** Who a call with this key is, as handlers see it (built once, shared by every call). */
-  caller: Caller;
 }
 
 export interface SubscriptionRecord {
@@ -34,6 +32,8 @@ export interface SubscriptionRecord {
   perSecond: number | null;
   perMinute: number | null;
   monthlyQuota: number | null;
+  /** The plan's asset-specific limits (handlers see them as `caller.limits`). */
+  limits: Readonly<Record<string, number>>;
   /** The plan's limits as budget windows, in the order the gate checks them (built once, not per call). */
   windows: readonly RateWindow[];
 }
@@ -163,7 +163,6 @@ export class AccessState {
         orgId: app.orgId,
         secretHash: Buffer.from(key.secretHash, 'hex'),
         scopes,
-        caller: Object.freeze({ appId: key.appId, orgId: app.orgId, scopes }),
         expiresAt: key.expiresAt ? key.expiresAt.getTime() : null,
         revoked: key.revokedAt !== null && key.revokedAt !== undefined,
       };
@@ -188,6 +187,7 @@ export class AccessState {
         perSecond: plan?.perSecond ?? null,
         perMinute: plan?.perMinute ?? null,
         monthlyQuota: plan?.monthlyQuota ?? null,
+        limits: Object.freeze({ ...(plan?.limits ?? {}) }),
         windows,
       };
     });

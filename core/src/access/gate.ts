@@ -118,7 +118,8 @@ const afterSubscription = (
     if (missing.length > 0)
       throw forbidden('INSUFFICIENT_SCOPE', `The key lacks the scope(s) ${missing.join(', ')}.`, { missingScopes: missing });
   }
-  const result: GateResult = { caller: record.caller, rateHeaders: {} };
+  const caller: Caller = { appId: record.appId, orgId: record.orgId, scopes: record.scopes, limits: sub.limits };
+  const result: GateResult = { caller, rateHeaders: {} };
   return takeBudgets(deps.budget, sub.windows, 0, result, now);
 };
 

@@ -13,6 +13,7 @@ import { Session } from './entities/session.js';
 import { StateVersion } from './entities/state-version.js';
 import { Subscription } from './entities/subscription.js';
 import { UsageCounter } from './entities/usage-counter.js';
+import { AddPlanLimits } from './migrations/add-plan-limits.js';
 import { CreateAccessTables } from './migrations/create-access-tables.js';
 
 export const accessEntities = [
@@ -32,4 +33,7 @@ export const accessEntities = [
   RateWindow,
 ];
 
-export const accessMigrations = [{ name: '001-access-tables', class: CreateAccessTables }];
+export const accessMigrations = [
+  { name: '001-access-tables', class: CreateAccessTables },
+  { name: '002-plan-limits', class: AddPlanLimits },
+];

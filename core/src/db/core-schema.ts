@@ -3,6 +3,7 @@
  * its entities and migrations here; they run before any plugin's, named `core/<name>`.
  */
 import type { EntitySchema } from '@mikro-orm/core';
+import { AddPlanLimits } from '../access/migrations/add-plan-limits.js';
 import { CreateAccessTables } from '../access/migrations/create-access-tables.js';
 import { accessEntities } from '../access/schema.js';
 import { JobRun, JobState, QueueMessageRow } from '../background/background-entities.js';
@@ -16,4 +17,5 @@ export const coreEntities: EntitySchema<any, any>[] = [JobState, JobRun, QueueMe
 export const coreMigrations: NamedMigration[] = [
   { name: '001-background-tables', class: CreateBackgroundTables },
   { name: '002-access-tables', class: CreateAccessTables },
+  { name: '004-plan-limits', class: AddPlanLimits },
 ];

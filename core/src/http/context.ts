@@ -15,4 +15,9 @@ declare module 'hono' {
 }
 
 /** The caller of a request that no credential identified. */
-export const ANONYMOUS: Caller = Object.freeze({ appId: null, orgId: null, scopes: Object.freeze([]) as readonly string[] });
+export const ANONYMOUS: Caller = Object.freeze({
+  appId: null,
+  orgId: null,
+  scopes: Object.freeze([]) as readonly string[],
+  limits: Object.freeze({}),
+});

@@ -11,6 +11,8 @@ export const Plan = defineEntity({
     perSecond: p.integer().nullable(),
     perMinute: p.integer().nullable(),
     monthlyQuota: p.integer().nullable(),
+    /** Limits the asset enforces itself (instances, vCPUs, …), by name; handlers see them as `caller.limits`. */
+    limits: p.json<Record<string, number>>().nullable(),
     requiresApproval: p.boolean(),
     createdAt: p.datetime(3),
   },

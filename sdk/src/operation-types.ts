@@ -66,7 +66,7 @@ export interface Caller {
   /** Scopes granted to the caller's key. */
   scopes: readonly string[];
   /**
-   * The asset-specific limits of the caller's plan (`x-switchboard.planLimits` names them, e.g. `instances`,
+   * The asset-specific limits of the caller's plan (names each asset documents, e.g. dPaaS `instances`,
    * `vcpus`), for the plugin to enforce; empty for anonymous calls and plans without any.
    */
   limits: Readonly<Record<string, number>>;

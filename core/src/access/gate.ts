@@ -15,6 +15,13 @@ const unauthorized = (code: string, detail: string) =>
 const forbidden = (code: string, detail: string, extra: Record<string, unknown> = {}) =>
   new HttpProblem({ status: 403, code, title: 'Forbidden', detail, ...extra });
 
+/** 503 ASSET_DISABLED: an operator switched the asset off (for everyone, or for the calling app). */
+export const assetDisabled = (assetId: string) =>
+  new HttpProblem(
+    { status: 503, code: 'ASSET_DISABLED', title: 'Service Unavailable', detail: `The asset '${assetId}' is disabled by an operator.` },
+    { 'retry-after': '30' },
+  );
+
 /** The presented key: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 export const presentedKey = (authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined => {
   if (apiKeyHeader) return apiKeyHeader.trim();
@@ -82,17 +89,7 @@ const afterVerified = (deps: GateDeps, target: CallTarget, record: KeyRecord, no
   if (record.expiresAt !== null && record.expiresAt <= now) throw unauthorized('API_KEY_EXPIRED', 'The key expired; issue a new one.');
   deps.state.touchKey(record.id);
 
-  if (!deps.state.isEnabled(target.assetId, record.appId)) {
-    throw new HttpProblem(
-      {
-        status: 503,
-        code: 'ASSET_DISABLED',
-        title: 'Service Unavailable',
-        detail: `The asset '${target.assetId}' is disabled by an operator.`,
-      },
-      { 'retry-after': '30' },
-    );
-  }
+  if (!deps.state.isEnabled(target.assetId, record.appId)) throw assetDisabled(target.assetId);
   const found = deps.state.findSubscription(record.appId, target.assetId);
   return found instanceof Promise
     ? found.then((sub) => afterSubscription(deps, target, record, sub, now))

@@ -166,6 +166,8 @@ export interface OperationHandlerOptions {
   /** Runs the handler inside the plugin's request scope (its EntityManager fork), if it has one. */
   runInScope: <T>(fn: () => T) => T;
   responseValidation: boolean;
+  /** Throws when the operation may not run now (a public operation of a disabled asset); keyed calls check in the gate. */
+  checkAvailable?: () => void;
 }
 
 /**
@@ -196,8 +198,9 @@ class RequestContextImpl {
 }
 
 /** Builds the Hono handler of one operation. */
-export const createOperationHandler = ({ op, handler, runInScope, responseValidation }: OperationHandlerOptions): Handler =>
+export const createOperationHandler = ({ op, handler, runInScope, responseValidation, checkAvailable }: OperationHandlerOptions): Handler =>
   async function operation(c) {
+    checkAvailable?.();
     const input = {
       path: c.req.param() as Record<string, unknown>,
       query: op.hasQuery ? readQuery(c, op) : {},

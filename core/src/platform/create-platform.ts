@@ -180,11 +180,9 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     });
   }
 
-  const document = mergeDocuments(
-    [...systemPlugins, ...plugins].map((p) => ({ meta: p.prepared.meta, doc: p.prepared.doc })),
-    config.publicUrl,
-  );
-  const documentJson = JSON.stringify(document);
+  const documents = [...systemPlugins, ...plugins].map((p) => ({ meta: p.prepared.meta, doc: p.prepared.doc }));
+  const document = mergeDocuments(documents, config.publicUrl);
+  const documentJson = publishedDocument(documents, config.publicUrl, JSON.stringify(document), access);
   const app = createApp({
     log,
     accessLog: config.accessLog,
@@ -193,7 +191,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     adminRoutes: access
       ? [{ path: '/admin/v1/background', routes: createBackgroundAdminRoutes({ background }), guard: readWriteGuard(orm) }]
       : [],
-    documentJson: () => documentJson,
+    documentJson,
     ready: async () => {
       const ok = await pingDatabase(orm).then(
         () => true,
@@ -232,5 +230,29 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       await access?.close();
       await orm.close(true);
     },
+  };
+};
+
+/**
+ * The merged document as served: an asset an operator disabled for everyone leaves it (and so the docs page) until
+ * it is enabled again. Merged again only when the set of disabled assets changes.
+ */
+const publishedDocument = (
+  documents: { meta: PreparedPlugin['meta']; doc: PreparedPlugin['doc'] }[],
+  publicUrl: string | null,
+  full: string,
+  access: Access | undefined,
+): (() => string) => {
+  let served = { disabled: '', json: full };
+  return () => {
+    if (!access) return full;
+    const enabled = documents.filter((d) => access.state.isEnabled(d.meta.id, null));
+    const disabled = documents
+      .filter((d) => !enabled.includes(d))
+      .map((d) => d.meta.id)
+      .join(',');
+    if (disabled !== served.disabled)
+      served = { disabled, json: disabled === '' ? full : JSON.stringify(mergeDocuments(enabled, publicUrl)) };
+    return served.json;
   };
 };

@@ -8,6 +8,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { DependencyContainer } from 'tsyringe';
 import { accessMiddleware } from '../access/access-middleware.js';
 import type { Access } from '../access/create-access.js';
+import { assetDisabled } from '../access/gate.js';
 import { createOperationHandler } from '../http/operation-handler.js';
 import { PLUGIN_SCOPE, type PluginScope } from '../services/register-services.js';
 import type { CompiledOperation } from '../validation/compile-operation.js';
@@ -87,7 +88,14 @@ export const activatePlugin = (
 
   const routes = new Hono();
   for (const op of prepared.operations) {
-    const handler = createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation });
+    // A public operation has no key to check, but a disabled asset still answers 503 ASSET_DISABLED.
+    const checkAvailable =
+      access && !guard && op.settings.public === true
+        ? () => {
+            if (!access.state.isEnabled(meta.id, null)) throw assetDisabled(meta.id);
+          }
+        : undefined;
+    const handler = createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation, checkAvailable });
     const path = toHonoPath(op.path);
     const method = op.method.toUpperCase();
     const own = guard?.(op);

@@ -330,7 +330,8 @@ describe('the merged document and the docs', () => {
     );
     expect(doc.components.schemas['notes.NewNote']).toBeDefined();
     expect(doc.components.schemas['hello.Greeting']).toBeDefined();
-    expect(doc.paths['/hello-api/echo'].post.security).toEqual([{ 'hello.bearer': [] }]);
+    // The asset's own scheme, on top of the app key the platform checks.
+    expect(doc.paths['/hello-api/echo'].post.security).toEqual([{ appKey: [], 'hello.bearer': [] }]);
     expect(doc.components.securitySchemes['hello.bearer']).toEqual({ type: 'http', scheme: 'bearer' });
   });
 

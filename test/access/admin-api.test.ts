@@ -50,6 +50,13 @@ describe('the admin API', () => {
   it('is described in /openapi.json under its own tag, and validates its input', async () => {
     const doc = await (await platform.call('GET', '/openapi.json')).json();
     expect(doc.paths['/admin/v1/organizations'].post.tags).toEqual(['admin']);
+    // The platform's credentials are declared, so the docs page offers an Authorize button, per kind of API.
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(
+      expect.arrayContaining(['appKey', 'appBearer', 'operatorToken', 'developerSession']),
+    );
+    expect(doc.paths['/admin/v1/organizations'].post.security).toEqual([{ operatorToken: [] }]);
+    expect(doc.paths['/api/notes/notes'].get.security).toEqual([{ appKey: ['notes:read'] }, { appBearer: ['notes:read'] }]);
+    expect(doc.paths['/developer/v1/signup'].post.security).toEqual([]);
     const bad = await admin('POST', '/organizations', { name: '', kind: 'company' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { pointer: string }) => e.pointer).sort()).toEqual(['/body/kind', '/body/name']);

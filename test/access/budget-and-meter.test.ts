@@ -7,6 +7,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Meter } from '../../core/src/access/meter.js';
 import { RateBudget } from '../../core/src/access/rate-budget.js';
+import { readUsage } from '../../core/src/access/read-usage.js';
 import { accessEntities, accessMigrations } from '../../core/src/access/schema.js';
 import { createOrm, migrate } from '../../core/src/db/create-orm.js';
 import { availableBackends } from '../support/backends.js';
@@ -85,5 +86,29 @@ describe.each(backends)('on $name', (backend) => {
       ['getNote', '2xx', 2700],
       ['getNote', '4xx', 300],
     ]);
+  });
+
+  it('reads usage per hour and per day, within a from/to window', async () => {
+    const meter = new Meter({ orm: orms[0], databaseUrl: url, log: silent, flushIntervalMs: 60_000 });
+    for (const [hour, n] of [
+      [Date.UTC(2026, 9, 1, 8, 15), 2],
+      [Date.UTC(2026, 9, 1, 9, 59), 3],
+      [Date.UTC(2026, 9, 2, 0, 1), 4],
+    ] as const) {
+      for (let i = 0; i < n; i++) meter.record('app_w', 'notes', 'listNotes', 200, hour);
+    }
+    await meter.close();
+    const em = orms[0].em.fork();
+    const hours = await readUsage(em, { appId: 'app_w', from: '2026-10-01T09:00:00Z', to: '2026-10-03T00:00:00Z' });
+    expect(hours.items.map((i) => [i.period, i.count])).toEqual([
+      ['2026-10-01T09:00:00.000Z', 3],
+      ['2026-10-02T00:00:00.000Z', 4],
+    ]);
+    const days = await readUsage(em, { appId: 'app_w', granularity: 'day' });
+    expect(days.items.map((i) => [i.period, i.count])).toEqual([
+      ['2026-10-01T00:00:00.000Z', 5],
+      ['2026-10-02T00:00:00.000Z', 4],
+    ]);
+    expect((await readUsage(em, { appId: 'app_w', to: '2026-10-01T09:00:00Z' })).items.map((i) => i.count)).toEqual([2]);
   });
 });

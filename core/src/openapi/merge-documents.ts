@@ -8,7 +8,37 @@ import { CORE_VERSION } from '../version.js';
 export interface MergeInput {
   meta: AssetMeta;
   doc: Record<string, unknown>;
+  /**
+   * Who may call the asset's operations, as the platform enforces it: `app-key` (the access layer: an app's key,
+   * unless the operation is public), `operator` (the admin API), `developer` (a developer session, unless public).
+   * Omitted: the asset's own `security` is kept as declared (no access layer).
+   */
+  auth?: 'app-key' | 'operator' | 'developer';
 }
+
+/** The credentials the platform itself checks, declared once so the docs page offers an Authorize button. */
+const PLATFORM_SCHEMES = {
+  appKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An app’s API key (`sbk_…`).' },
+  appBearer: { type: 'http', scheme: 'bearer', description: 'An app’s API key (`sbk_…`) as `Authorization: Bearer`.' },
+  operatorToken: { type: 'http', scheme: 'bearer', description: 'An operator token (`sba_…`).' },
+  developerSession: { type: 'http', scheme: 'bearer', description: 'A developer session token (`sbs_…`) from sign-in.' },
+};
+
+/**
+ * The security requirement of one operation: what the platform enforces, combined with what the asset declares
+ * itself (`own`, already renamed). An asset's own scheme comes on top of the app key (both are needed), so the key
+ * then goes in X-API-Key, leaving `Authorization` to the asset.
+ */
+const securityOf = (auth: MergeInput['auth'], op: Record<string, unknown>, own: unknown): unknown => {
+  if (auth === undefined) return own;
+  const settings = (op['x-switchboard'] ?? {}) as { public?: boolean; scopes?: string[] };
+  if (auth === 'operator') return [{ operatorToken: [] }];
+  if (settings.public === true) return own ?? [];
+  if (auth === 'developer') return [{ developerSession: [] }];
+  const scopes = settings.scopes ?? [];
+  if (Array.isArray(own) && own.length > 0) return own.map((req) => ({ appKey: scopes, ...(req as object) }));
+  return [{ appKey: scopes }, { appBearer: scopes }];
+};
 
 /** Security requirements name schemes, which are renamed `<asset id>.<scheme>` like every component. */
 const renameSecurity = (security: unknown, id: string): unknown =>
@@ -55,7 +85,7 @@ export const mergeDocuments = (assets: MergeInput[], publicUrl: string | null): 
   const paths: Record<string, unknown> = {};
   const components: Record<string, Record<string, unknown>> = {};
   const tags: unknown[] = [];
-  for (const { meta, doc } of assets) {
+  for (const { meta, doc, auth } of assets) {
     const openapi30 = !String(doc.openapi).startsWith('3.1');
     tags.push({
       name: meta.id,
@@ -68,7 +98,7 @@ export const mergeDocuments = (assets: MergeInput[], publicUrl: string | null): 
         if (METHODS.has(key) && value && typeof value === 'object') {
           const op = value as Record<string, unknown>;
           // The document-level `security` applies to operations that declare none; the merged document has no default.
-          const security = renameSecurity(op.security ?? doc.security, meta.id);
+          const security = securityOf(auth, op, renameSecurity(op.security ?? doc.security, meta.id));
           merged[key] = { ...op, operationId: `${meta.id}.${op.operationId}`, tags: [meta.id], ...(security ? { security } : {}) };
         } else merged[key] = value;
       }
@@ -79,6 +109,9 @@ export const mergeDocuments = (assets: MergeInput[], publicUrl: string | null): 
       const target = components[kind];
       for (const [name, value] of Object.entries(entries ?? {})) target[`${meta.id}.${name}`] = rewrite(value, meta.id, openapi30);
     }
+  }
+  if (assets.some((a) => a.auth !== undefined)) {
+    components.securitySchemes = { ...PLATFORM_SCHEMES, ...components.securitySchemes };
   }
   return {
     openapi: '3.1.0',

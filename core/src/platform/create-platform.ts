@@ -20,7 +20,7 @@ import type { CoreConfig } from '../config/config.js';
 import { createOrm, migrate, ormOptionsFor, pingDatabase } from '../db/create-orm.js';
 import { createApp } from '../http/create-app.js';
 import { createLogger } from '../logging/create-logger.js';
-import { mergeDocuments } from '../openapi/merge-documents.js';
+import { type MergeInput, mergeDocuments } from '../openapi/merge-documents.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
@@ -180,7 +180,13 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     });
   }
 
-  const documents = [...systemPlugins, ...plugins].map((p) => ({ meta: p.prepared.meta, doc: p.prepared.doc }));
+  const authOf = (id: string): MergeInput['auth'] =>
+    !access ? undefined : id === 'admin' ? 'operator' : id === 'developer' ? 'developer' : 'app-key';
+  const documents: MergeInput[] = [...systemPlugins, ...plugins].map((p) => ({
+    meta: p.prepared.meta,
+    doc: p.prepared.doc,
+    auth: authOf(p.prepared.meta.id),
+  }));
   const document = mergeDocuments(documents, config.publicUrl);
   const documentJson = publishedDocument(documents, config.publicUrl, JSON.stringify(document), access);
   const app = createApp({
@@ -237,12 +243,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
  * The merged document as served: an asset an operator disabled for everyone leaves it (and so the docs page) until
  * it is enabled again. Merged again only when the set of disabled assets changes.
  */
-const publishedDocument = (
-  documents: { meta: PreparedPlugin['meta']; doc: PreparedPlugin['doc'] }[],
-  publicUrl: string | null,
-  full: string,
-  access: Access | undefined,
-): (() => string) => {
+const publishedDocument = (documents: MergeInput[], publicUrl: string | null, full: string, access: Access | undefined): (() => string) => {
   let served = { disabled: '', json: full };
   return () => {
     if (!access) return full;

@@ -127,3 +127,34 @@ describe('developer self-service', () => {
     expect(text).not.toContain(token);
   });
 });
+
+describe('sign-up and sign-in throttling', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the attempts allowed per minute from one address', async () => {
+    const strict = await startTestPlatform({ plugins: ['./docs/examples/notes'], overrides: { authAttemptsPerMinute: 3 } });
+    try {
+      const attempt = () =>
+        strict.call('POST', '/developer/v1/sessions', { as: 'anonymous', json: { email: 'x@example.com', password: 'wrong password' } });
+      const statuses = [];
+      const minute = () => Math.floor(Date.now() / 60_000);
+      const started = minute();
+      for (let i = 0; i < 7; i++) statuses.push((await attempt()).status);
+      // Budgets are per calendar minute: if one ended mid-test, three more attempts were allowed in the next.
+      if (minute() === started) expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429]);
+      else expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(6);
+      expect(statuses).toContain(429);
+      const refused = await attempt();
+      if (refused.status === 429) {
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect((await refused.json()).code).toBe('RATE_LIMITED');
+      } else expect(minute()).not.toBe(started); // only a new minute lets it through
+      // Sign-up has its own budget.
+      const signup = await strict.call('POST', '/developer/v1/signup', {
+        as: 'anonymous',
+        json: { email: 'new@example.com', name: 'New', password: 'long enough password' },
+      });
+      expect(signup.status).toBe(201);
+    } finally {
+      await strict.close();
+    }
+  });
+});

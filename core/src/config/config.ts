@@ -33,6 +33,8 @@ export interface CoreConfig {
   demoApp: boolean;
   /** How often a replica checks whether access data (keys, subscriptions, toggles) changed. */
   accessPollMs: number;
+  /** AUTH_ATTEMPTS_PER_MINUTE: sign-ups and sign-ins allowed per minute from one client address, each. */
+  authAttemptsPerMinute: number;
   /** `embedded` (the database) or `rabbitmq` (needs `amqpUrl`). */
   queueAdapter: 'embedded' | 'rabbitmq';
   /** `amqp://user:pass@host:5672/vhost`; a secret: never logged. */

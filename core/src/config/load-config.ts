@@ -137,6 +137,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     adminToken,
     demoApp: bool(env, 'DEMO_APP', nodeEnv === 'development'),
     accessPollMs: int(env, 'ACCESS_POLL_MS', 1000, 50, 60_000),
+    authAttemptsPerMinute: int(env, 'AUTH_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
     queueAdapter,
     amqpUrl,
     replicaId: env.REPLICA_ID || `${hostname()}-${process.pid}`,

@@ -10,6 +10,7 @@ import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import { container } from 'tsyringe';
 import { accessRef, assetsRef } from '../access/admin-api/src/plugin.js';
+import { authThrottle } from '../access/auth-throttle.js';
 import { type BootstrapResult, bootstrapAccess } from '../access/bootstrap.js';
 import { type Access, createAccess } from '../access/create-access.js';
 import { operatorMiddleware, readWriteGuard } from '../access/operator-middleware.js';
@@ -159,7 +160,12 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     };
     const system = [
       { module: ADMIN_API, guard: (op: CompiledOperation) => operatorMiddleware(orm, op) },
-      { module: DEVELOPER_API, guard: (op: CompiledOperation) => (op.settings.public === true ? null : sessionMiddleware(orm)) },
+      {
+        module: DEVELOPER_API,
+        // Sign-up and sign-in need no session, but are throttled per client address.
+        guard: (op: CompiledOperation) =>
+          op.settings.public === true ? authThrottle(access.budget, op.operationId, config.authAttemptsPerMinute) : sessionMiddleware(orm),
+      },
     ];
     for (const { module, guard } of system) {
       const prepared = await preparePlugin(module, newClaims(), options);

@@ -3,7 +3,7 @@
  * The admin API, the developer API, the CLI and the test harness all call these, so they behave alike. Every change
  * writes an audit entry and bumps the shared-state version in the same transaction.
  */
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { type EntityManager, type MikroORM, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ConflictError, InputError, NotFoundError } from '@switchboard/sdk';
 import { ApiKey } from './entities/api-key.js';
 import { App } from './entities/app.js';
@@ -55,7 +55,13 @@ export class AccessService {
   ): Promise<T> {
     const result = await this.orm.em.fork().transactional(async (em) => {
       const { result, before, after } = await work(em);
-      await em.flush();
+      // Two replicas (or two operators) making the same thing at once: both checked, one insert loses on the
+      // unique index. That is the conflict the check reports, not a server error.
+      await em.flush().catch((e: unknown) => {
+        if (e instanceof UniqueConstraintViolationException)
+          throw new ConflictError(`${target.type} already exists`, { code: 'ALREADY_EXISTS', cause: e });
+        throw e;
+      });
       em.create(AuditEntry, {
         at: new Date(),
         actorType: actor.type,
@@ -248,6 +254,16 @@ export class AccessService {
   }
 
   /** Creates an operator; returns its admin token once. */
+  /** Replaces an operator's token (the env's SWITCHBOARD_ADMIN_TOKEN changed, or a rotation): audited, never logged. */
+  async setOperatorToken(actor: Actor, operatorId: string, token: string) {
+    return this.change(actor, 'operator.token-rotate', { type: 'operator', id: () => operatorId }, async (em) => {
+      const op = await em.findOne(Operator, { id: operatorId });
+      if (!op) throw new NotFoundError('operator', operatorId);
+      op.tokenHash = sha256(token);
+      return { result: undefined, before: { id: op.id, email: op.email }, after: { id: op.id, email: op.email, tokenRotated: true } };
+    });
+  }
+
   async createOperator(actor: Actor, input: { email: string; name: string; role: OperatorRole; token?: string }) {
     const { token, hash } = input.token ? { token: input.token, hash: sha256(input.token) } : generateToken('sba');
     let id = '';

@@ -44,8 +44,7 @@ export const bootstrapAccess = async (
         .createOperator(SYSTEM, { email: ADMIN_EMAIL, name: 'Administrator', role: 'admin', token: options.adminToken })
         .catch(ignoreConflict);
     else if (admin.tokenHash !== sha256(options.adminToken)) {
-      admin.tokenHash = sha256(options.adminToken);
-      await em.flush();
+      await access.service.setOperatorToken(SYSTEM, admin.id, options.adminToken);
     }
   } else if ((await em.count(Operator, {})) === 0) {
     const created = await access.service

@@ -1,0 +1,24 @@
+/** @module The provider credentials a push app uploads, in the shape the senders take after validation. */
+
+/** The parts of a Google service account JSON that firebase-admin needs. */
+export interface FcmServiceAccount {
+  projectId: string;
+  clientEmail: string;
+  /** PEM, PKCS#8. */
+  privateKey: string;
+  privateKeyId?: string;
+}
+
+/** An APNs token-based key (.p8) and what it signs for. */
+export interface ApnsTokenKey {
+  /** The .p8 file's PEM text: an EC P-256 private key. */
+  key: string;
+  /** The key's 10-character id from the Apple developer account (JWT `kid`). */
+  keyId: string;
+  /** The 10-character team id (JWT `iss`). */
+  teamId: string;
+  /** The app's bundle id, sent as `apns-topic`. */
+  bundleId: string;
+  /** api.push.apple.com when true, api.sandbox.push.apple.com otherwise. */
+  production: boolean;
+}

@@ -3,8 +3,11 @@
 /** How a message is published. */
 export interface PublishOptions {
   /**
-   * Identifies the message for its whole life: publishing the same key twice to the same queue is accepted once by
-   * the embedded queue, and every adapter hands it to the worker so its effects can be made idempotent.
+   * Identifies the message for its whole life. Publishing the same key again to the same queue queues nothing:
+   * `publish` resolves `duplicate: true` with the first message's id — on every adapter, for as long as the key is
+   * remembered (7 days: after the message was handled on the embedded queue, after it was published on RabbitMQ).
+   * The worker receives the key too, so its effects can be made idempotent: delivery is at least once, and a publish
+   * that failed (broker unreachable, no confirm) may have reached the queue before its caller retried it.
    */
   idempotencyKey: string;
   /** Deliver no sooner than this many milliseconds from now. */

@@ -48,6 +48,9 @@ describe('npx switchboard jobs / queues / dead-letters', () => {
     expect(listed).toContain(`${deadId}  attempts 3`);
     expect(listed).toContain('key cli-1  poison: cannot process (attempt 3)');
     expect((await cli('dead-letters', 'drop', `bgtest.${POISON_QUEUE}`, deadId)).stdout).toContain(`dropped ${deadId}`);
+    const audit = (await cli('audit', '--limit', '5')).stdout;
+    expect(audit).toContain(`system:cli  dead-letter.drop  dead-letter:${deadId}`);
+    expect(audit).toContain('system:cli  job.run  job:bgtest.long');
     expect((await cli('queues')).stdout).toMatch(new RegExp(`bgtest\\.${POISON_QUEUE}\\s+ready 0\\s+in flight 0\\s+dead 0`));
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestPlatform } from '../../core/src/testing/index.js';
 import { availableBackends } from '../support/backends.js';
 import { POISON_QUEUE, WORK_QUEUE } from './fixtures/bgtest/src/plugin.js';
-import { adminApp, events, queueOf, startBgPlatform, waitFor } from './support.js';
+import { adminApi, events, queueOf, startBgPlatform, waitFor } from './support.js';
 
 const backends = await availableBackends();
 
@@ -67,38 +67,38 @@ describe.each(backends)('embedded queue on $name', (backend) => {
   });
 
   it('dead-letters a message that always fails with its reason and attempts; operators replay or drop it', async () => {
-    const app = adminApp(platform.background);
+    const app = adminApi(platform);
     const physical = `bgtest.${POISON_QUEUE}`;
     await queueOf(platform).publish(POISON_QUEUE, { x: 1 }, { idempotencyKey: 'p-1' });
     await queueOf(platform).publish(POISON_QUEUE, { x: 2 }, { idempotencyKey: 'p-2' });
     const listed = await waitFor(async () => {
-      const body = await (await app.request(`/admin/queues/${physical}/dead-letters`)).json();
+      const body = await (await app.request(`/queues/${physical}/dead-letters`)).json();
       return body.items.length === 2 ? body.items : null;
     });
     expect(listed).toHaveLength(2);
     const p1 = listed.find((d: { idempotencyKey: string }) => d.idempotencyKey === 'p-1');
     expect(p1).toMatchObject({ queue: physical, attempts: 3, payload: { x: 1 }, reason: 'poison: cannot process (attempt 3)' });
 
-    const depths = await (await app.request('/admin/queues')).json();
+    const depths = await (await app.request('/queues')).json();
     expect(depths.adapter).toBe('embedded');
     expect(depths.items.find((q: { queue: string }) => q.queue === physical)).toMatchObject({ dead: 2 });
 
-    const replay = await app.request(`/admin/queues/${physical}/dead-letters/${p1.id}/replay`, { method: 'POST' });
+    const replay = await app.request(`/queues/${physical}/dead-letters/${p1.id}/replay`, { method: 'POST' });
     expect(replay.status).toBe(200);
     // Replayed with a fresh attempt count: it fails three more times and is dead again, with attempts back at 3.
     const again = await waitFor(async () => {
-      const items = (await (await app.request(`/admin/queues/${physical}/dead-letters`)).json()).items;
+      const items = (await (await app.request(`/queues/${physical}/dead-letters`)).json()).items;
       return items.length === 2 && items.some((d: { id: string; failedAt: string }) => d.id === p1.id && d.failedAt > p1.failedAt);
     });
     expect(again).toBe(true);
 
     const p2 = listed.find((d: { idempotencyKey: string }) => d.idempotencyKey === 'p-2');
-    expect((await app.request(`/admin/queues/${physical}/dead-letters/${p2.id}`, { method: 'DELETE' })).status).toBe(204);
-    const gone = await app.request(`/admin/queues/${physical}/dead-letters/${p2.id}`, { method: 'DELETE' });
+    expect((await app.request(`/queues/${physical}/dead-letters/${p2.id}`, { method: 'DELETE' })).status).toBe(204);
+    const gone = await app.request(`/queues/${physical}/dead-letters/${p2.id}`, { method: 'DELETE' });
     expect(gone.status).toBe(404);
     expect(gone.headers.get('content-type')).toBe('application/problem+json');
     expect((await gone.json()).code).toBe('DEAD_LETTER_NOT_FOUND');
-    expect((await app.request('/admin/queues/nope/dead-letters')).status).toBe(404);
+    expect((await app.request('/queues/nope/dead-letters')).status).toBe(404);
   });
 
   it('keeps accepted messages across a restart', async () => {

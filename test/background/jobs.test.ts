@@ -10,7 +10,7 @@ process.env.BGTEST_SKIP_JOB = '1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestPlatform } from '../../core/src/testing/index.js';
 import { availableBackends } from '../support/backends.js';
-import { adminApp, type EventRow, events, startBgPlatform, waitFor } from './support.js';
+import { adminApi, type EventRow, events, startBgPlatform, waitFor } from './support.js';
 
 const backends = await availableBackends();
 
@@ -52,8 +52,8 @@ describe.each(backends)('jobs on $name', (backend) => {
   });
 
   it('lists jobs with their last run, and an operator can trigger one now', async () => {
-    const app = adminApp(platform.background);
-    const list = await (await app.request('/admin/jobs')).json();
+    const app = adminApi(platform);
+    const list = await (await app.request('/jobs')).json();
     expect(list.items.map((j: { key: string }) => j.key).filter((k: string) => !k.includes('@'))).toEqual([
       'bgtest.long',
       'bgtest.skippy',
@@ -64,14 +64,14 @@ describe.each(backends)('jobs on $name', (backend) => {
     ]);
     expect(list.items.find((j: { key: string }) => j.key === 'bgtest.tick-00').lastRun).toMatchObject({ jobKey: 'bgtest.tick-00' });
 
-    const res = await app.request('/admin/jobs/bgtest.long/run', { method: 'POST' });
+    const res = await app.request('/jobs/bgtest.long/run', { method: 'POST' });
     expect(res.status).toBe(202);
     const ended = await waitFor(async () => (await events(platform.orm, 'long-end')).length === 1, 5000);
     expect(ended).toBe(true);
-    const runs = await (await app.request('/admin/jobs/bgtest.long/runs')).json();
+    const runs = await (await app.request('/jobs/bgtest.long/runs')).json();
     expect(runs.items[0]).toMatchObject({ trigger: 'manual', outcome: 'succeeded', attempt: 1 });
 
-    const missing = await app.request('/admin/jobs/bgtest.nope/run', { method: 'POST' });
+    const missing = await app.request('/jobs/bgtest.nope/run', { method: 'POST' });
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'JOB_NOT_FOUND', status: 404 });
   });

@@ -1,11 +1,12 @@
 /**
  * Faults on the real RabbitMQ with worker replicas as processes (recording into the machine's MariaDB):
- * a worker killed with SIGKILL mid-batch loses nothing; a broker restart while publishing loses nothing the
- * publisher was told was accepted. BG_SOAK_MESSAGES sets the batch (default 2000).
+ * a worker killed with SIGKILL mid-batch loses nothing; a broker restart while publishing (idempotency keys recorded
+ * in the database) loses nothing the publisher was told was accepted. BG_SOAK_MESSAGES sets the batch (default 2000).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAmqpQueue } from '../../core/src/background/amqp-queue.js';
+import { backgroundStore } from '../../core/src/background/background-db.js';
 import type { QueueAdapter } from '../../core/src/background/queue-adapter.js';
 import { createOrm } from '../../core/src/db/create-orm.js';
 import { createLogger } from '../../core/src/logging/create-logger.js';
@@ -54,7 +55,13 @@ describe.skipIf(why !== null)('RabbitMQ faults with worker processes', () => {
     const orm = await createOrm({ databaseUrl: db.url, entities: [], migrations: [] });
     query = async <T>(sql: string, params: unknown[] = []) => (await orm.em.fork().getConnection().execute(sql, params)) as T[];
     closeOrm = () => orm.close(true);
-    publisher = await createAmqpQueue({ url: AMQP_URL, log: createLogger({ level: 'error' }), publishTimeoutMs: 30_000 });
+    // With the database, as a replica publishes: keys are claimed, and released when the broker does not confirm.
+    publisher = await createAmqpQueue({
+      url: AMQP_URL,
+      log: createLogger({ level: 'error' }),
+      store: backgroundStore(orm, db.url),
+      publishTimeoutMs: 30_000,
+    });
   }, 120_000);
   afterAll(async () => {
     await publisher?.close();

@@ -11,6 +11,47 @@ export interface Replica {
   kill(): Promise<void>;
 }
 
+/** A replica that may die at any time (even before it is ready): resolves `exited` with its exit code or signal. */
+export const spawnReplica = (id: string, env: Record<string, string>): Replica & { exited: Promise<string> } => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/background/replica.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      SWITCHBOARD_CONFIG: '',
+      SWITCHBOARD_PLUGINS: './test/background/fixtures/bgtest',
+      REPLICA_ID: id,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => String(signal ?? code));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    id,
+    child,
+    exited,
+    output: () => out,
+    stop: async () => {
+      if (!alive()) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+    kill: async () => {
+      if (!alive()) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+};
+
 export const startReplica = async (id: string, env: Record<string, string>): Promise<Replica> => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/background/replica.ts'], {
     env: {

@@ -1,12 +1,7 @@
 /** @module Helpers shared by the background tests: start a platform with the bgtest fixture, read its event table. */
 import type { MikroORM } from '@mikro-orm/core';
 import type { QueueService } from '@switchboard/sdk';
-import { Hono } from 'hono';
-import { createBackgroundAdminRoutes } from '../../core/src/background/admin-routes.js';
-import type { Background } from '../../core/src/background/background.js';
 import type { CoreConfig } from '../../core/src/config/config.js';
-import { mapError } from '../../core/src/http/map-error.js';
-import { problemResponse } from '../../core/src/http/problem.js';
 import { startTestPlatform, type TestPlatform } from '../../core/src/testing/index.js';
 
 export const FIXTURE = './test/background/fixtures/bgtest';
@@ -50,16 +45,11 @@ export const waitFor = async <T>(check: () => Promise<T> | T, timeoutMs = 10_000
   }
 };
 
-/** The admin sub-app mounted the way the owner will: under /admin on an app that answers errors as problem+json. */
-export const adminApp = (background: Background): Hono => {
-  const app = new Hono();
-  app.onError((err, c) => {
-    const { problem, headers } = mapError(err);
-    return problemResponse(c, problem, headers);
-  });
-  app.route('/admin', createBackgroundAdminRoutes({ background }));
-  return app;
-};
+/** The admin API's background operations (`/admin/v1/background/...`), called with the harness operator's token. */
+export const adminApi = (platform: TestPlatform) => ({
+  request: (path: string, init: { method?: string } = {}): Promise<Response> =>
+    platform.call(init.method ?? 'GET', `/admin/v1/background${path}`, { as: 'admin' }),
+});
 
 export const percentile = (sorted: number[], p: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];

@@ -49,6 +49,21 @@ export interface BackgroundDb {
     finished_at: Ts | null;
     last_error: string | null;
   };
+  sb_queue_key: {
+    queue: string;
+    idempotency_key: string;
+    message_id: string;
+    status: string;
+    claim: string | null;
+    claimed_at: Ts;
+    created_at: Ts;
+  };
+  sb_queue_crash: {
+    queue: string;
+    message_id: string;
+    starts: number;
+    updated_at: Ts;
+  };
 }
 
 export interface BackgroundStore {

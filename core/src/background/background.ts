@@ -15,6 +15,7 @@ import {
 import type { DependencyContainer } from 'tsyringe';
 import type { CoreConfig } from '../config/config.js';
 import { createAmqpQueue } from './amqp-queue.js';
+import { type BackgroundAdmin, createBackgroundAdmin } from './background-admin.js';
 import { type BackgroundStore, backgroundStore } from './background-db.js';
 import { toMs } from './duration.js';
 import { createEmbeddedQueue } from './embedded-queue.js';
@@ -44,6 +45,8 @@ export type BackgroundConfig = Pick<
 
 export interface Background {
   readonly queue: QueueAdapter;
+  /** The operators' actions (the admin API's background operations), audited. */
+  readonly admin: BackgroundAdmin;
   readonly scheduler: Scheduler;
   readonly store: BackgroundStore;
   /** Physical names of the queues that have a worker here. */
@@ -71,7 +74,7 @@ export const createBackground = async (config: BackgroundConfig, orm: MikroORM, 
   const bgLog = log.child({ component: 'background', replica: config.replicaId });
   const queue: QueueAdapter =
     config.queueAdapter === 'rabbitmq' && config.amqpUrl
-      ? await createAmqpQueue({ url: config.amqpUrl, log: bgLog, drainMs: config.drainMs, isAssetEnabled })
+      ? await createAmqpQueue({ url: config.amqpUrl, log: bgLog, store, drainMs: config.drainMs, isAssetEnabled })
       : createEmbeddedQueue({
           store,
           log: bgLog,
@@ -82,9 +85,11 @@ export const createBackground = async (config: BackgroundConfig, orm: MikroORM, 
         });
   let scheduler: Scheduler = createScheduler([], { store, replicaId: config.replicaId, log: bgLog });
   let workerQueues: string[] = [];
+  const admin = createBackgroundAdmin({ orm, scheduler: () => scheduler, queue: () => queue, queueNames: () => workerQueues });
 
   return {
     queue,
+    admin,
     store,
     get scheduler() {
       return scheduler;

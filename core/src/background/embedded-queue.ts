@@ -2,13 +2,17 @@
  * @module The embedded queue: messages are rows of `sb_queue_message`, so a message accepted by `publish` (a
  * committed insert) survives a crash. Workers claim batches with a lease (one conditional UPDATE), acknowledge by
  * marking the row done, retry with backoff by moving `available_at`, and dead-letter in place (`status = 'dead'`).
+ * A message claimed from an expired lease was held by a process that died: it runs alone, and one that keeps
+ * killing the process is dead-lettered (see crash-ledger.ts) instead of coming back after each lease forever.
  * Done rows are kept for `retentionMs` so an idempotency key stays unique per queue.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger, PublishOptions, QueueMessage } from '@switchboard/sdk';
 import { type BackgroundStore, isUniqueViolation } from './background-db.js';
+import { createCrashLedger, DEFAULT_CRASH_LIMIT, poisonReason } from './crash-ledger.js';
 import { backoffMs, DEFAULT_RETRY } from './duration.js';
 import { type DeadLetter, type QueueAdapter, type QueueDepth, type RegisteredWorker, reasonOf } from './queue-adapter.js';
+import { createSoloGate } from './solo-gate.js';
 
 export interface EmbeddedQueueOptions {
   store: BackgroundStore;
@@ -21,6 +25,8 @@ export interface EmbeddedQueueOptions {
   /** How long done rows are kept so idempotency keys stay unique. */
   retentionMs?: number;
   isAssetEnabled?: (assetId: string) => boolean;
+  /** Solitary deliveries that may end with the process dead before a message is dead-lettered. */
+  crashLimit?: number;
 }
 
 export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter => {
@@ -31,10 +37,15 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
   const drainMs = options.drainMs ?? 10_000;
   const retentionMs = options.retentionMs ?? 7 * 86_400_000;
   const enabled = options.isAssetEnabled ?? (() => true);
+  const crashLimit = options.crashLimit ?? DEFAULT_CRASH_LIMIT;
+  const crashes = createCrashLedger(store);
+  const gate = createSoloGate();
   const wakers = new Map<string, Set<() => void>>();
   const loops: Promise<void>[] = [];
   const inFlight = new Map<number, { token: string; abort: AbortController; done: Promise<void> }>();
   let stopped = false;
+  /** Set when the drain deadline passed: messages still waiting for their turn were handed back. */
+  let abandoned = false;
   let renewTimer: NodeJS.Timeout | undefined;
   let purgeTimer: NodeJS.Timeout | undefined;
 
@@ -46,7 +57,7 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
     const now = Date.now();
     const candidates = await db
       .selectFrom('sb_queue_message')
-      .select('id')
+      .select(['id', 'lease_owner'])
       .where('queue', '=', queue)
       .where('status', '=', 'ready')
       .where('available_at', '<=', ts(now))
@@ -66,7 +77,9 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', ts(now))]))
       .execute();
     const rows = await db.selectFrom('sb_queue_message').selectAll().where('id', 'in', ids).where('lease_owner', '=', token).execute();
-    return rows.map((r) => ({ ...r, token }));
+    // An expired lease means the process holding the message died (or lost the database for a whole lease).
+    const orphaned = new Set(candidates.filter((c) => c.lease_owner !== null).map((c) => c.id));
+    return rows.map((r) => ({ ...r, token, suspect: orphaned.has(r.id) }));
   };
 
   const settle = async (w: RegisteredWorker, row: { id?: number; attempts: number; token: string }, err: unknown) => {
@@ -98,6 +111,35 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
       .execute();
   };
 
+  /**
+   * A suspect (claimed from an expired lease) runs alone after its start is recorded, so a death is charged to it
+   * only. Returns false when it was dead-lettered instead.
+   */
+  const admit = async (w: RegisteredWorker, row: { id?: number; attempts: number; token: string }): Promise<boolean> => {
+    let before: number;
+    try {
+      before = await crashes.start(w.queue, String(row.id));
+    } catch (err) {
+      log.warn({ err, queue: w.queue, id: row.id }, 'could not record the start of an orphaned message; handling it anyway');
+      return true;
+    }
+    if (before < crashLimit) return true;
+    // This claim does not run it: the attempts are the deliveries that did.
+    const attempts = row.attempts - 1;
+    const reason = poisonReason(before);
+    await db
+      .updateTable('sb_queue_message')
+      .set({ status: 'dead', attempts, lease_owner: null, lease_until: null, finished_at: ts(Date.now()), last_error: reason })
+      .where('id', '=', row.id as number)
+      .where('lease_owner', '=', row.token)
+      .execute();
+    await crashes
+      .forget(w.queue, String(row.id))
+      .catch((err) => log.warn({ err, queue: w.queue, id: row.id }, 'could not clear a crash count'));
+    log.error({ queue: w.queue, id: row.id, attempts, reason }, 'message dead-lettered: it keeps killing the worker process');
+    return false;
+  };
+
   const runWorker = async (w: RegisteredWorker) => {
     const concurrency = Math.max(1, w.definition.concurrency ?? 1);
     const name = w.queue.slice(w.assetId.length + 1);
@@ -127,16 +169,25 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
                 signal: abort.signal,
               };
               const done = (async () => {
-                let failure: unknown;
+                let alone = false;
+                if (row.suspect) alone = await gate.solo();
+                else if (!gate.tryShared()) await gate.shared();
                 try {
-                  await w.handle(message);
-                } catch (err) {
-                  failure = err ?? new Error('handler threw');
-                }
-                try {
+                  // Past the drain deadline its lease was released: another replica takes it.
+                  if (abandoned) return;
+                  // Counted only when it really ran alone: otherwise a death could be another message's doing.
+                  if (alone && !(await admit(w, row))) return;
+                  let failure: unknown;
+                  try {
+                    await w.handle(message);
+                  } catch (err) {
+                    failure = err ?? new Error('handler threw');
+                  }
                   await settle(w, row, failure);
                 } catch (err) {
                   log.error({ err, queue: w.queue, id: row.id }, 'could not settle a message; its lease will expire and it is retried');
+                } finally {
+                  gate.leave(alone);
                 }
               })().finally(() => {
                 busy--;
@@ -176,13 +227,45 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
       .catch((err) => log.warn({ err }, 'renewing message leases failed; will retry'));
   };
 
-  const purge = () =>
-    db
+  const purge = async () => {
+    await db
       .deleteFrom('sb_queue_message')
       .where('status', '=', 'done')
       .where('finished_at', '<', ts(Date.now() - retentionMs))
       .execute()
       .catch((err) => log.warn({ err }, 'purging done messages failed'));
+    await crashes.purge(Date.now() - retentionMs).catch((err) => log.warn({ err }, 'purging old crash counts failed'));
+  };
+
+  const deadView = (r: {
+    id?: number;
+    queue: string;
+    idempotency_key: string;
+    payload: string;
+    attempts: number;
+    last_error: string | null;
+    finished_at: unknown;
+  }): DeadLetter => ({
+    id: String(r.id),
+    queue: r.queue,
+    idempotencyKey: r.idempotency_key,
+    payload: JSON.parse(r.payload),
+    attempts: r.attempts,
+    reason: r.last_error ?? '',
+    failedAt: r.finished_at == null ? null : new Date(ms(r.finished_at) as number),
+  });
+
+  const deadOne = async (queue: string, id: string): Promise<DeadLetter | null> => {
+    if (!/^\d{1,15}$/.test(id)) return null;
+    const row = await db
+      .selectFrom('sb_queue_message')
+      .selectAll()
+      .where('queue', '=', queue)
+      .where('id', '=', Number(id))
+      .where('status', '=', 'dead')
+      .executeTakeFirst();
+    return row ? deadView(row) : null;
+  };
 
   return {
     kind: 'embedded',
@@ -223,6 +306,7 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
     },
     async start(workers) {
       stopped = false;
+      abandoned = false;
       for (const w of workers) loops.push(runWorker(w));
       renewTimer = setInterval(renew, Math.max(100, Math.floor(leaseMs / 3)));
       void purge();
@@ -239,6 +323,7 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
         new Promise<boolean>((res) => setTimeout(() => res(false), drainMs).unref()),
       ]);
       if (!drained) {
+        abandoned = true;
         for (const f of inFlight.values()) f.abort.abort(new Error('the platform is shutting down'));
         const tokens = [...new Set([...inFlight.values()].map((f) => f.token))];
         // Give the rest back now rather than after their lease: another replica picks them up at once.
@@ -285,19 +370,11 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
         .orderBy('id', 'desc')
         .limit(Math.min(Math.max(1, limit), 1000))
         .execute();
-      return rows.map(
-        (r): DeadLetter => ({
-          id: String(r.id),
-          queue: r.queue,
-          idempotencyKey: r.idempotency_key,
-          payload: JSON.parse(r.payload),
-          attempts: r.attempts,
-          reason: r.last_error ?? '',
-          failedAt: r.finished_at == null ? null : new Date(ms(r.finished_at) as number),
-        }),
-      );
+      return rows.map(deadView);
     },
     async replay(queue, id) {
+      const dead = await deadOne(queue, id);
+      if (!dead) return null;
       const r = await db
         .updateTable('sb_queue_message')
         .set({ status: 'ready', attempts: 0, available_at: ts(Date.now()), finished_at: null })
@@ -306,16 +383,21 @@ export const createEmbeddedQueue = (options: EmbeddedQueueOptions): QueueAdapter
         .where('status', '=', 'dead')
         .executeTakeFirst();
       wake(queue);
-      return Number(r.numUpdatedRows) === 1;
+      if (Number(r.numUpdatedRows) !== 1) return null;
+      // A fresh start: deaths before the replay do not count against it.
+      await crashes.forget(queue, id);
+      return dead;
     },
     async drop(queue, id) {
+      const dead = await deadOne(queue, id);
+      if (!dead) return null;
       const r = await db
         .deleteFrom('sb_queue_message')
         .where('queue', '=', queue)
         .where('id', '=', Number(id))
         .where('status', '=', 'dead')
         .executeTakeFirst();
-      return Number(r.numDeletedRows) === 1;
+      return Number(r.numDeletedRows) === 1 ? dead : null;
     },
   };
 };

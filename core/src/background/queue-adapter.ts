@@ -40,9 +40,10 @@ export interface QueueAdapter {
   stop(): Promise<void>;
   depths(queues: string[]): Promise<QueueDepth[]>;
   deadLetters(queue: string, limit?: number): Promise<DeadLetter[]>;
-  /** Puts a dead letter back on its queue with a fresh attempt count. False when there is no such dead letter. */
-  replay(queue: string, id: string): Promise<boolean>;
-  drop(queue: string, id: string): Promise<boolean>;
+  /** Puts a dead letter back on its queue with a fresh attempt count; resolves to it, or null when there is none. */
+  replay(queue: string, id: string): Promise<DeadLetter | null>;
+  /** Deletes a dead letter; resolves to what it was, or null when there is none. */
+  drop(queue: string, id: string): Promise<DeadLetter | null>;
 }
 
 /** The reason recorded for a failed delivery. */

@@ -8,6 +8,7 @@ import { CreateAccessTables } from '../access/migrations/create-access-tables.js
 import { accessEntities } from '../access/schema.js';
 import { JobRun, JobState, QueueMessageRow } from '../background/background-entities.js';
 import { CreateBackgroundTables } from '../background/create-background-tables.js';
+import { CreateQueueLedgerTables } from '../background/create-queue-ledger-tables.js';
 import type { NamedMigration } from './create-orm.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any entity schema will do.
@@ -17,5 +18,6 @@ export const coreEntities: EntitySchema<any, any>[] = [JobState, JobRun, QueueMe
 export const coreMigrations: NamedMigration[] = [
   { name: '001-background-tables', class: CreateBackgroundTables },
   { name: '002-access-tables', class: CreateAccessTables },
+  { name: '003-queue-ledger-tables', class: CreateQueueLedgerTables },
   { name: '004-plan-limits', class: AddPlanLimits },
 ];

@@ -9,13 +9,12 @@ import type { Logger } from '@switchboard/sdk';
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import { container } from 'tsyringe';
-import { accessRef, assetsRef } from '../access/admin-api/src/plugin.js';
+import { accessRef, assetsRef, backgroundRef } from '../access/admin-api/src/plugin.js';
 import { authThrottle } from '../access/auth-throttle.js';
 import { type BootstrapResult, bootstrapAccess } from '../access/bootstrap.js';
 import { type Access, createAccess } from '../access/create-access.js';
-import { operatorMiddleware, readWriteGuard } from '../access/operator-middleware.js';
+import { operatorMiddleware } from '../access/operator-middleware.js';
 import { sessionMiddleware } from '../access/session-middleware.js';
-import { createBackgroundAdminRoutes } from '../background/admin-routes.js';
 import { type Background, createBackground } from '../background/background.js';
 import type { CoreConfig } from '../config/config.js';
 import { createOrm, migrate, ormOptionsFor, pingDatabase } from '../db/create-orm.js';
@@ -48,7 +47,7 @@ export interface Platform {
   access?: Access;
   /** Credentials created at first start, to show once. */
   bootstrap: BootstrapResult;
-  /** Jobs, workers and the queue (admin routes: core/src/background/admin-routes.ts). */
+  /** Jobs, workers and the queue (operators reach them through the admin API's `background` operations). */
   background: Background;
   /** Drains background work, runs the plugins' stop hooks and closes the database. */
   close(): Promise<void>;
@@ -123,6 +122,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
   // Jobs and workers of a disabled asset pause on every replica, as its API calls do.
   if (access) background.setAssetEnabledCheck((assetId) => access.state.isEnabled(assetId, null));
   root.register(assetsRef.id, { useValue: assetList });
+  root.register(backgroundRef.id, { useValue: background.admin });
   for (const p of prepared) {
     try {
       const active = activatePlugin(p, {
@@ -200,9 +200,6 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     accessLog: config.accessLog,
     bodyLimitBytes: config.bodyLimitBytes,
     plugins: [...systemPlugins, ...plugins],
-    adminRoutes: access
-      ? [{ path: '/admin/v1/background', routes: createBackgroundAdminRoutes({ background }), guard: readWriteGuard(orm) }]
-      : [],
     documentJson,
     ready: async () => {
       const ok = await pingDatabase(orm).then(

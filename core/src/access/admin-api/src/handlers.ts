@@ -1,6 +1,7 @@
 /** @module The admin API's handlers: thin, over AccessService (changes) and the access tables (reads). */
 import type { Database, Handlers } from '@switchboard/sdk';
 import { NotFoundError } from '@switchboard/sdk';
+import type { BackgroundAdmin } from '../../../background/background-admin.js';
 import type { Access } from '../../create-access.js';
 import { ApiKey } from '../../entities/api-key.js';
 import { App } from '../../entities/app.js';
@@ -13,11 +14,13 @@ import { Subscription } from '../../entities/subscription.js';
 import { currentActor } from '../../operator-middleware.js';
 import { planView } from '../../plan-view.js';
 import { readUsage } from '../../read-usage.js';
+import { backgroundHandlers } from './background-handlers.js';
 import type { operations } from './generated/openapi.js';
 
 interface Deps {
   access: Access;
   assets: () => { id: string; title: string; basePath: string }[];
+  background: BackgroundAdmin;
   db: Database;
 }
 
@@ -75,9 +78,11 @@ const operatorView = (o: { id: string; email: string; name: string; role: string
   createdAt: new Date(o.createdAt).toISOString(),
 });
 
-export const adminHandlers = ({ access, assets, db }: Deps): Handlers<operations> => {
+export const adminHandlers = ({ access, assets, background, db }: Deps): Handlers<operations> => {
   const { service } = access;
   return {
+    ...backgroundHandlers(background),
+
     listOrganizations: async () => ({
       status: 200,
       body: { items: (await db.find(Organization, {}, { orderBy: { createdAt: 'asc' } })).map(orgView) },

@@ -3,6 +3,7 @@
  * `/openapi.json` like any asset's, but it sits behind operator authentication instead of app keys.
  */
 import { coreServices, createServiceRef, definePlugin } from '@switchboard/sdk';
+import type { BackgroundAdmin } from '../../../background/background-admin.js';
 import type { Access } from '../../create-access.js';
 import type { operations } from './generated/openapi.js';
 import { adminHandlers } from './handlers.js';
@@ -13,8 +14,11 @@ export const accessRef = createServiceRef<Access>('core.access');
 /** The loaded assets, as the admin API lists them. */
 export const assetsRef = createServiceRef<() => { id: string; title: string; basePath: string }[]>('core.assets');
 
+/** Jobs, queues and dead letters, as operators act on them. */
+export const backgroundRef = createServiceRef<BackgroundAdmin>('core.background');
+
 export default definePlugin<operations>()({
   manifest: new URL('../openapi.yaml', import.meta.url),
-  deps: { access: accessRef, assets: assetsRef, db: coreServices.database },
+  deps: { access: accessRef, assets: assetsRef, background: backgroundRef, db: coreServices.database },
   handlers: adminHandlers,
 });

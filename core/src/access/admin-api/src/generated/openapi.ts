@@ -200,10 +200,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/background/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every job with its schedule, next tick, lease holder and last run */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/background/jobs/{key}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's run history, newest first */
+        get: operations["listJobRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/background/jobs/{key}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a run now
+         * @description Any replica with the job takes the run within its poll interval. Audited as `job.run`.
+         */
+        post: operations["runJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/background/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Depth of every queue that has a worker on this replica */
+        get: operations["listQueues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/background/queues/{queue}/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A queue's dead letters with their reason and attempts
+         * @description On RabbitMQ the dead-letter queue is read without consuming it.
+         */
+        get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/background/queues/{queue}/dead-letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a dead letter back on its queue with fresh attempts
+         * @description Audited as `dead-letter.replay`, with the reason and attempts it had.
+         */
+        post: operations["replayDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/background/queues/{queue}/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a dead letter for good
+         * @description Audited as `dead-letter.drop`, with its key, reason and attempts (not its payload).
+         */
+        delete: operations["dropDeadLetter"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description RFC 9457 problem details */
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            code: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                pointer: string;
+                message: string;
+            }[];
+        };
+        JobRun: {
+            id: number;
+            jobKey: string;
+            /**
+             * Format: date-time
+             * @description The scheduled time this run is for
+             */
+            tick: string;
+            /** @description 0 for a record of skipped ticks; 2 and up after a takeover */
+            attempt: number;
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "takeover";
+            replica: string;
+            /** Format: date-time */
+            startedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** @enum {string} */
+            outcome: "running" | "succeeded" | "failed" | "timed-out" | "interrupted" | "abandoned" | "skipped";
+            error: string | null;
+        };
+        Job: {
+            key: string;
+            assetId: string;
+            name: string;
+            /** @enum {string} */
+            scope: "global" | "local";
+            /** @description `cron <expression>` or `every <duration>` */
+            schedule: string;
+            /** Format: date-time */
+            nextDue: string;
+            /** @description The replica running it now */
+            leaseOwner: string | null;
+            /** Format: date-time */
+            leaseUntil: string | null;
+            running: boolean;
+            lastRun: components["schemas"]["JobRun"] | null;
+        };
+        QueueDepth: {
+            queue: string;
+            /** @description Waiting */
+            ready: number;
+            /** @description Delivered and not yet acknowledged */
+            inFlight: number;
+            dead: number;
+        };
+        DeadLetter: {
+            id: string;
+            queue: string;
+            idempotencyKey: string;
+            /** @description The message as published */
+            payload: unknown;
+            /** @description How many times a worker's handler started on it */
+            attempts: number;
+            /** @description The last error (`<code>: <message>` when it had a code), or `POISON_MESSAGE: …` when the worker process kept dying while handling it */
+            reason: string;
+            /** Format: date-time */
+            failedAt: string | null;
+        };
         Organization: {
             id: string;
             name: string;
@@ -294,8 +498,61 @@ export interface components {
             }[];
         };
     };
-    responses: never;
-    parameters: never;
+    responses: {
+        /** @description The request does not match the operation (`VALIDATION_FAILED`, with the failing JSON pointers) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No operator token, or an invalid one (`ADMIN_TOKEN_INVALID`) */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description An app key (`APP_KEY_NOT_ALLOWED`), or a role too low for the operation (`ROLE_REQUIRED`) */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such job (`JOB_NOT_FOUND`), queue (`QUEUE_NOT_FOUND`) or dead letter (`DEAD_LETTER_NOT_FOUND`) */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The message broker cannot be reached (`QUEUE_UNAVAILABLE`) */
+        QueueUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
+    parameters: {
+        /** @description `<asset id>.<job name>` (`@<replica>` appended for local jobs) */
+        JobKey: string;
+        /** @description The physical queue name, `<asset id>.<queue name>` */
+        Queue: string;
+        /** @description The message id, as the dead-letter listing shows it */
+        DeadLetterId: string;
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -783,6 +1040,210 @@ export interface operations {
                     "application/json": components["schemas"]["Usage"];
                 };
             };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Jobs, by key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Job"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listJobRuns: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description `<asset id>.<job name>` (`@<replica>` appended for local jobs) */
+                key: components["parameters"]["JobKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per attempt of a tick */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["JobRun"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    runJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `<asset id>.<job name>` (`@<replica>` appended for local jobs) */
+                key: components["parameters"]["JobKey"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Requested */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        accepted: true;
+                        job: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listQueues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The queue backend and each queue's depth */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        adapter: "embedded" | "rabbitmq";
+                        items: components["schemas"]["QueueDepth"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            503: components["responses"]["QueueUnavailable"];
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The physical queue name, `<asset id>.<queue name>` */
+                queue: components["parameters"]["Queue"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dead letters (the embedded queue lists the newest first, RabbitMQ in queue order) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["DeadLetter"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["QueueUnavailable"];
+        };
+    };
+    replayDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The physical queue name, `<asset id>.<queue name>` */
+                queue: components["parameters"]["Queue"];
+                /** @description The message id, as the dead-letter listing shows it */
+                id: components["parameters"]["DeadLetterId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Replayed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        replayed: true;
+                        id: string;
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["QueueUnavailable"];
+        };
+    };
+    dropDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The physical queue name, `<asset id>.<queue name>` */
+                queue: components["parameters"]["Queue"];
+                /** @description The message id, as the dead-letter listing shows it */
+                id: components["parameters"]["DeadLetterId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dropped */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["QueueUnavailable"];
         };
     };
 }

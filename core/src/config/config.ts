@@ -21,6 +21,12 @@ export interface CoreConfig {
   /** Log one line per request. */
   accessLog: boolean;
   responseValidation: boolean;
+  /**
+   * VALIDATORS: `eager` compiles every request validator while loading (a broken schema stops the plugin at start);
+   * `lazy` serves at once and compiles in the background (a broken schema is logged and its operation answers 500).
+   * Default: lazy in production, eager otherwise — so development and CI catch schema errors at start.
+   */
+  validators: 'eager' | 'lazy';
   bodyLimitBytes: number;
   httpTimeoutMs: number;
   /** The URL the platform is reached at, for the banner and the merged document's `servers`. */

@@ -23,6 +23,13 @@ const bool = (env: Env, name: string, fallback: boolean): boolean => {
   throw new ConfigError(name, `expected on/off (true/false, 1/0), got '${env[name]}'`);
 };
 
+const oneOf = <T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `expected ${allowed.join(' or ')}, got '${raw}'`);
+  return raw as T;
+};
+
 interface FileConfig {
   plugins?: unknown;
   config?: unknown;
@@ -130,6 +137,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     accessLog: bool(env, 'ACCESS_LOG', true),
     responseValidation: bool(env, 'RESPONSE_VALIDATION', nodeEnv !== 'production'),
+    validators: oneOf(env, 'VALIDATORS', ['eager', 'lazy'] as const, nodeEnv === 'production' ? 'lazy' : 'eager'),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1024 * 1024, 1),
     httpTimeoutMs: int(env, 'HTTP_TIMEOUT_MS', 10_000, 1),
     publicUrl: env.PUBLIC_URL || null,

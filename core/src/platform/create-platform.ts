@@ -24,6 +24,7 @@ import { type MergeInput, mergeDocuments } from '../openapi/merge-documents.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
+import { warmValidators } from '../plugins/warm-validators.js';
 import type { CompiledOperation } from '../validation/compile-operation.js';
 
 /** The admin API's module: a plugin of the core itself. */
@@ -79,6 +80,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
         pluginConfig: config.pluginConfig,
         configSources: config.pluginConfigSources,
         compileResponses: config.responseValidation,
+        lazyValidators: config.validators === 'lazy',
       });
       prepared.push(p);
     } catch (e) {
@@ -156,6 +158,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       pluginConfig: {},
       configSources: {},
       compileResponses: config.responseValidation,
+      lazyValidators: config.validators === 'lazy',
       system: true,
     };
     const system = [
@@ -209,6 +212,11 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       return { ok, checks: { database: ok ? 'ok' : 'unreachable' } };
     },
   });
+  // Lazily prepared validators compile now, in the background, so the first calls need not wait for them.
+  const warming = warmValidators(
+    [...plugins, ...systemPlugins].map((p) => p.prepared),
+    log,
+  );
 
   return {
     config,
@@ -223,6 +231,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     access,
     bootstrap,
     async close() {
+      warming.stop();
       try {
         await background.stop();
       } catch (err) {

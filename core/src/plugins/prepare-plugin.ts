@@ -9,6 +9,7 @@ import { Ajv } from 'ajv';
 import semver from 'semver';
 import { findBrokenRefs } from '../openapi/resolve-ref.js';
 import { validateDocument } from '../openapi/validate-document.js';
+import { checkPatterns } from '../validation/check-patterns.js';
 import { type CompiledOperation, compileOperation, HTTP_METHODS, type HttpMethod, toIssues } from '../validation/compile-operation.js';
 import { createDocumentAjv } from '../validation/create-ajv.js';
 import { CORE_VERSION } from '../version.js';
@@ -36,6 +37,8 @@ export interface PrepareOptions {
   /** Where each config slice came from, for CONFIG_INVALID errors. */
   configSources: Record<string, string>;
   compileResponses: boolean;
+  /** Compile validators on first use or in the background (`VALIDATORS=lazy`) instead of while loading. */
+  lazyValidators?: boolean;
 }
 
 const importDefinition = async (moduleFile: string): Promise<PluginDefinition> => {
@@ -200,9 +203,15 @@ export const preparePlugin = async (specifier: string, claims: Claims, options: 
   checkDeclarations(definition, meta, moduleFile);
   const config = checkConfig(meta, options.pluginConfig[meta.id], options, manifestFile);
 
+  // Compiled lazily, the validators cannot report a bad schema now: check what usually breaks them instead.
+  if (options.lazyValidators) checkPatterns(doc, manifestFile);
   const ajv = createDocumentAjv(doc, `urn:switchboard:asset:${meta.id}`);
   const operations = listOperations(doc).map(({ path, method }) =>
-    compileOperation(doc, ajv, path, method, { file: manifestFile, compileResponses: options.compileResponses }),
+    compileOperation(doc, ajv, path, method, {
+      file: manifestFile,
+      compileResponses: options.compileResponses,
+      lazy: options.lazyValidators,
+    }),
   );
   claims.ids.set(meta.id, manifestFile);
   for (const [key, owner] of routes) claims.routes.set(key, owner);

@@ -58,7 +58,30 @@ export interface CompiledOperation {
   responses: Map<string, { mediaTypes: string[]; validate?: ValidateFunction }>;
   /** The operation's `x-switchboard` settings. */
   settings: Record<string, unknown>;
+  /** Compiles whatever is still compiled on first use (lazy mode); throws the `SCHEMA_COMPILE_FAILED` LoadError. */
+  compileNow: () => void;
 }
+
+/**
+ * A validator compiled on its first call. Compiling every schema of a large manifest is most of a cold start (Ajv
+ * generates and evaluates code per schema); lazily, a platform serves at once and compiles in the background.
+ */
+const lazyValidator = (build: () => ValidateFunction, pending: (() => void)[]): ValidateFunction => {
+  let fn: ValidateFunction | undefined;
+  const ensure = () => {
+    fn ??= build();
+    return fn;
+  };
+  const wrapper = ((data: unknown) => {
+    const v = ensure();
+    const ok = v(data) as boolean;
+    wrapper.errors = v.errors;
+    return ok;
+  }) as ValidateFunction;
+  wrapper.errors = null;
+  pending.push(ensure);
+  return wrapper;
+};
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
@@ -88,6 +111,8 @@ export const toIssues = (errors: ErrorObject[] | null | undefined, prefix = ''):
 export interface CompileOptions {
   file: string;
   compileResponses: boolean;
+  /** Compile each validator on first use (or on `compileNow`) instead of now. */
+  lazy?: boolean;
 }
 
 /** Compiles an operation; a schema Ajv cannot compile is a `SCHEMA_COMPILE_FAILED` load error at its pointer. */
@@ -96,8 +121,10 @@ export const compileOperation = (
   ajv: DocumentAjv,
   path: string,
   method: HttpMethod,
-  { file, compileResponses }: CompileOptions,
+  { file, compileResponses, lazy = false }: CompileOptions,
 ): CompiledOperation => {
+  const pending: (() => void)[] = [];
+  const later = (build: () => ValidateFunction): ValidateFunction => (lazy ? lazyValidator(build, pending) : build());
   const pathItem = deref(doc, (doc.paths as Record<string, Record<string, unknown>>)[path]);
   const op = pathItem[method] as Record<string, unknown>;
   const opPointer = pointer('paths', path, method);
@@ -173,7 +200,9 @@ export const compileOperation = (
       required: rb.required === true,
       mediaTypes,
       json: jsonKey !== undefined,
-      validate: schema ? compile(ajv.json, schema, `${opPointer}/requestBody/content/${jsonKey?.replace(/\//g, '~1')}/schema`) : undefined,
+      validate: schema
+        ? later(() => compile(ajv.json, schema, `${opPointer}/requestBody/content/${jsonKey?.replace(/\//g, '~1')}/schema`))
+        : undefined,
     };
   }
 
@@ -187,7 +216,7 @@ export const compileOperation = (
       mediaTypes: Object.keys(content).map((m) => m.split(';')[0].trim().toLowerCase()),
       validate:
         compileResponses && schema
-          ? compile(ajv.responses, schema, `${opPointer}/responses/${status}/content/${jsonKey?.replace(/\//g, '~1')}/schema`)
+          ? later(() => compile(ajv.responses, schema, `${opPointer}/responses/${status}/content/${jsonKey?.replace(/\//g, '~1')}/schema`))
           : undefined,
     });
   }
@@ -202,9 +231,12 @@ export const compileOperation = (
     queryNames: Object.keys(groups.query.properties),
     timeoutMs: (op['x-switchboard'] as { timeoutMs?: number } | undefined)?.timeoutMs,
     headerNames,
-    validateParams: hasParams ? compileParams() : undefined,
+    validateParams: hasParams ? later(compileParams) : undefined,
     body,
     responses,
     settings: (op['x-switchboard'] as Record<string, unknown>) ?? {},
+    compileNow: () => {
+      for (const ensure of pending) ensure();
+    },
   };
 };

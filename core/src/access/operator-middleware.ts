@@ -38,10 +38,6 @@ export const operatorMiddleware = (orm: MikroORM, op: CompiledOperation): Middle
   return operatorGuard(orm, () => needed);
 };
 
-/** For admin routes without a manifest: reads need a viewer, changes an operator. */
-export const readWriteGuard = (orm: MikroORM): MiddlewareHandler =>
-  operatorGuard(orm, (method) => (method === 'GET' || method === 'HEAD' ? 'viewer' : 'operator'));
-
 const operatorGuard = (orm: MikroORM, roleFor: (method: string) => Role): MiddlewareHandler => {
   return async function operatorGate(c, next) {
     const needed = roleFor(c.req.method);

@@ -3,7 +3,7 @@
  * and every unmatched request ends as problem+json (404, or 405 with `Allow` when another method would match).
  */
 import type { Logger } from '@switchboard/sdk';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { docsRoutes } from '../openapi/docs-page.js';
 import type { ActivePlugin } from '../plugins/activate-plugin.js';
@@ -19,14 +19,12 @@ export interface AppOptions {
   plugins: ActivePlugin[];
   /** The merged OpenAPI document, serialized once. */
   documentJson: () => string;
-  /** Extra admin routes without a manifest (background work), mounted behind `guard`. */
-  adminRoutes?: { path: string; routes: Hono; guard: MiddlewareHandler }[];
   /** Answers whether the platform can serve (database reachable). */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
 /** Builds the application. */
-export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJson, ready, adminRoutes = [] }: AppOptions): Hono => {
+export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJson, ready }: AppOptions): Hono => {
   const app = new Hono();
   app.use(frontDoor({ log, accessLog, bodyLimitBytes }));
 
@@ -38,10 +36,6 @@ export const createApp = ({ log, accessLog, bodyLimitBytes, plugins, documentJso
   app.get('/openapi.json', (c) => c.body(documentJson(), 200, { 'content-type': 'application/json; charset=utf-8' }));
   app.route('/docs', docsRoutes());
   for (const plugin of plugins) app.route(plugin.prepared.meta.basePath, plugin.routes);
-  for (const extra of adminRoutes) {
-    app.use(`${extra.path}/*`, extra.guard);
-    app.route(extra.path, extra.routes);
-  }
 
   const allowedMethods = methodsByPath(app);
   app.notFound((c) => {

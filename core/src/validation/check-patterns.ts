@@ -11,7 +11,7 @@ const DATA_KEYS = new Set(['example', 'examples', 'enum', 'const', 'default']);
 export const checkPatterns = (doc: Record<string, unknown>, file: string): void => {
   const walk = (node: unknown, path: string[]): void => {
     if (Array.isArray(node)) {
-      node.forEach((v, i) => walk(v, [...path, String(i)]));
+      for (let i = 0; i < node.length; i++) walk(node[i], [...path, String(i)]);
       return;
     }
     if (typeof node !== 'object' || node === null) return;

@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '@switchboard/sdk';
-import type { Context, MiddlewareHandler, Next } from 'hono';
+import type { Context, Handler, MiddlewareHandler, Next } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestScope } from '../logging/request-scope.js';
+import { mapError } from './map-error.js';
 import { problemResponse } from './problem.js';
 
 export interface FrontDoorOptions {
@@ -44,7 +45,27 @@ const stampId = (c: Context) => {
   }
 };
 
-export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions): MiddlewareHandler => {
+/** The front door, in its two forms: a middleware for the few plain routes, and a wrapper for operation handlers. */
+export interface FrontDoor {
+  middleware: MiddlewareHandler;
+  /**
+   * One Hono handler doing the front door's work and then `handler`'s: a route with a single handler is called
+   * directly by Hono, while a middleware plus a handler go through its compose step (measured: docs/benchmarks.md).
+   */
+  wrap(handler: (c: Context) => Response | Promise<Response>): Handler;
+}
+
+/** Gives the request its id (the caller's X-Request-Id if usable): for responses no door built (404, 405). */
+export const ensureRequestId = (c: Context): string => {
+  const known: string | undefined = c.get('requestId');
+  if (known !== undefined) return known;
+  let id = requestHeader(c, 'x-request-id');
+  if (id === undefined || !USABLE_ID.test(id)) id = randomUUID();
+  c.set('requestId', id);
+  return id;
+};
+
+export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions): FrontDoor => {
   const tooLarge = (c: Context) =>
     problemResponse(c, {
       status: 413,
@@ -56,43 +77,78 @@ export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions):
   // A body without Content-Length (chunked) can only be measured while it streams: Hono's limiter does that.
   const streamingLimit = bodyLimit({ maxSize: bodyLimitBytes, onError: tooLarge });
 
-  const limited = async (c: Context, next: Next, incoming: IncomingMessage | undefined): Promise<Response | undefined> => {
+  /** 'ok', a 413 answer, or 'stream' when the body must be measured while read. */
+  const judgeBody = (c: Context, incoming: IncomingMessage | undefined): 'ok' | 'stream' | Response => {
     const method = c.req.method;
-    if (method !== 'GET' && method !== 'HEAD') {
-      const length = headerOf(c, incoming, 'content-length');
-      if (length !== undefined) {
-        if (Number(length) > bodyLimitBytes) return tooLarge(c);
-      } else if (incoming ? incoming.headers['transfer-encoding'] !== undefined : c.req.raw.body !== null) {
-        return (await streamingLimit(c, next)) ?? undefined;
-      }
-    }
-    await next();
-    // Responses built by `respond` carry the id already; the few others (docs, health) get it here.
-    if (!c.get('requestIdSent')) stampId(c);
-    return undefined;
+    if (method === 'GET' || method === 'HEAD') return 'ok';
+    const length = headerOf(c, incoming, 'content-length');
+    if (length !== undefined) return Number(length) > bodyLimitBytes ? tooLarge(c) : 'ok';
+    return (incoming ? incoming.headers['transfer-encoding'] !== undefined : c.req.raw.body !== null) ? 'stream' : 'ok';
   };
 
-  const logged = async (c: Context, next: Next, incoming: IncomingMessage | undefined): Promise<Response | undefined> => {
-    const started = performance.now();
-    const early = await limited(c, next, incoming);
-    log.info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: early?.status ?? c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      'request',
-    );
-    return early;
-  };
+  const logLine = (c: Context, status: number, started: number) =>
+    log.info({ method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
 
-  const serve = accessLog ? logged : limited;
-  return function frontDoor(c, next) {
-    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const idFor = (c: Context, incoming: IncomingMessage | undefined): string => {
     let id = headerOf(c, incoming, 'x-request-id');
     if (id === undefined || !USABLE_ID.test(id)) id = randomUUID();
     c.set('requestId', id);
-    return requestScope.run(id, () => serve(c, next, incoming));
+    return id;
+  };
+
+  const middlewareBody = async (c: Context, next: Next, incoming: IncomingMessage | undefined): Promise<Response | undefined> => {
+    const started = accessLog ? performance.now() : 0;
+    const verdict = judgeBody(c, incoming);
+    let early: Response | undefined;
+    if (verdict instanceof Response) early = verdict;
+    else if (verdict === 'stream') early = (await streamingLimit(c, next)) ?? undefined;
+    else await next();
+    // Responses built by `respond` carry the id already; the few others (docs, health) get it here.
+    if (!early && !c.get('requestIdSent')) stampId(c);
+    if (accessLog) logLine(c, early?.status ?? c.res.status, started);
+    return early;
+  };
+
+  const wrapped = async (
+    c: Context,
+    handler: (c: Context) => Response | Promise<Response>,
+    incoming: IncomingMessage | undefined,
+  ): Promise<Response> => {
+    const started = accessLog ? performance.now() : 0;
+    let status = 500;
+    try {
+      const verdict = judgeBody(c, incoming);
+      let res: Response;
+      if (verdict instanceof Response) res = verdict;
+      else if (verdict === 'stream') {
+        const early = await streamingLimit(c, async () => {
+          c.res = await handler(c);
+        });
+        res = early ?? c.res;
+      } else res = await handler(c);
+      status = res.status;
+      return res;
+    } catch (err) {
+      status = mapError(err).problem.status;
+      throw err;
+    } finally {
+      if (accessLog) logLine(c, status, started);
+    }
+  };
+
+  return {
+    middleware: function frontDoor(c, next) {
+      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+      return requestScope.run(idFor(c, incoming), () => middlewareBody(c, next, incoming));
+    },
+    wrap(handler) {
+      // Without the access log nor a body to judge, the handler is called directly: the common GET.
+      return function frontDoor(c) {
+        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+        const id = idFor(c, incoming);
+        if (!accessLog && (c.req.method === 'GET' || c.req.method === 'HEAD')) return requestScope.run(id, () => handler(c));
+        return requestScope.run(id, () => wrapped(c, handler, incoming));
+      };
+    },
   };
 };

@@ -9,7 +9,7 @@ import type { Context, Handler } from 'hono';
 import type { CompiledBody, CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
 import { isJsonMediaType, toIssues } from '../validation/compile-operation.js';
 import { ANONYMOUS } from './context.js';
-import { HttpProblem } from './map-error.js';
+import { HttpProblem, mapError } from './map-error.js';
 import { respond, respondJson } from './respond.js';
 
 const invalid = (errors: ValidationIssue[], detail = 'The request does not match the operation’s schema.') =>
@@ -163,11 +163,21 @@ const withDeadline = async (run: Promise<HandlerResult>, op: CompiledOperation):
 export interface OperationHandlerOptions {
   op: CompiledOperation;
   handler: PluginHandler<unknown>;
-  /** Runs the handler inside the plugin's request scope (its EntityManager fork), if it has one. */
-  runInScope: <T>(fn: () => T) => T;
+  /** Runs the handler inside the plugin's request scope (its EntityManager fork); absent when it needs none. */
+  runInScope?: <T>(fn: () => T) => T;
   responseValidation: boolean;
   /** Throws when the operation may not run now (a public operation of a disabled asset); keyed calls check in the gate. */
   checkAvailable?: () => void;
+  /** The access gate: who calls, and may they (before); metering (after). */
+  gate?: OperationGate;
+}
+
+/** What runs around a keyed operation (see access/access-middleware.ts). */
+export interface OperationGate {
+  /** Admits the call (sets the caller) or throws its refusal; a promise only when it had to read the database. */
+  check(c: Context): void | Promise<void>;
+  /** Counts the call with the status it was answered with. */
+  done(c: Context, status: number): void;
 }
 
 /**
@@ -198,23 +208,54 @@ class RequestContextImpl {
 }
 
 /** Builds the Hono handler of one operation. */
-export const createOperationHandler = ({ op, handler, runInScope, responseValidation, checkAvailable }: OperationHandlerOptions): Handler =>
-  async function operation(c) {
-    checkAvailable?.();
-    const input = {
-      path: c.req.param() as Record<string, unknown>,
-      query: op.hasQuery ? readQuery(c, op) : {},
-      headers: {} as Record<string, unknown>,
-    };
-    for (const name of op.headerNames) {
-      const value = c.req.header(name);
-      if (value !== undefined) input.headers[name] = value;
+export const createOperationHandler = ({
+  op,
+  handler,
+  runInScope,
+  responseValidation,
+  checkAvailable,
+  gate,
+}: OperationHandlerOptions): Handler => {
+  if (!gate) return (c) => serve(c, op, handler, runInScope, responseValidation, checkAvailable);
+  return async function gated(c) {
+    const admitted = gate.check(c);
+    if (admitted !== undefined) await admitted;
+    try {
+      const res = await serve(c, op, handler, runInScope, responseValidation, undefined);
+      gate.done(c, res.status);
+      return res;
+    } catch (err) {
+      gate.done(c, mapError(err).problem.status);
+      throw err;
     }
-    if (op.validateParams && !op.validateParams(input)) throw invalid(toIssues(op.validateParams.errors));
-    const body = await readBody(c, op);
-    const ctx = new RequestContextImpl(c, input.path, input.query, input.headers, body);
-    const run = runInScope(() => handler(ctx as never)) as Promise<HandlerResult>;
-    const result = op.timeoutMs === undefined ? await run : await withDeadline(run, op);
-    if (responseValidation) checkResponse(op, result);
-    return send(c, op, result);
   };
+};
+
+/** One call of the operation, from the raw request to the response. */
+const serve = async (
+  c: Context,
+  op: CompiledOperation,
+  handler: PluginHandler<unknown>,
+  runInScope: (<T>(fn: () => T) => T) | undefined,
+  responseValidation: boolean,
+  checkAvailable: (() => void) | undefined,
+): Promise<Response> => {
+  checkAvailable?.();
+  const input = {
+    path: c.req.param() as Record<string, unknown>,
+    query: op.hasQuery ? readQuery(c, op) : {},
+    headers: {} as Record<string, unknown>,
+  };
+  for (const name of op.headerNames) {
+    const value = c.req.header(name);
+    if (value !== undefined) input.headers[name] = value;
+  }
+  if (op.validateParams && !op.validateParams(input)) throw invalid(toIssues(op.validateParams.errors));
+  // No await without a body: each is a trip through the microtask queue.
+  const body = op.body ? await readBody(c, op) : undefined;
+  const ctx = new RequestContextImpl(c, input.path, input.query, input.headers, body);
+  const run = (runInScope ? runInScope(() => handler(ctx as never)) : handler(ctx as never)) as Promise<HandlerResult>;
+  const result = op.timeoutMs === undefined ? await run : await withDeadline(run, op);
+  if (responseValidation) checkResponse(op, result);
+  return send(c, op, result);
+};

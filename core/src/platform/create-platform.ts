@@ -19,6 +19,7 @@ import { type Background, createBackground } from '../background/background.js';
 import type { CoreConfig } from '../config/config.js';
 import { createOrm, migrate, ormOptionsFor, pingDatabase } from '../db/create-orm.js';
 import { createApp } from '../http/create-app.js';
+import { frontDoor } from '../http/front-door.js';
 import { createLogger } from '../logging/create-logger.js';
 import { type MergeInput, mergeDocuments } from '../openapi/merge-documents.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
@@ -71,6 +72,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     log.error({ code: e.code, file: e.file, pointer: e.pointer, plugin: specifier }, e.message);
   };
 
+  const door = frontDoor({ log, accessLog: config.accessLog, bodyLimitBytes: config.bodyLimitBytes });
   const prepared: PreparedPlugin[] = [];
   const claims = newClaims();
   for (const specifier of config.plugins) {
@@ -133,6 +135,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
         httpTimeoutMs: config.httpTimeoutMs,
         responseValidation: config.responseValidation,
         access,
+        door,
       });
       await active.prepared.definition.start?.(active.services as never);
       plugins.push(active);
@@ -179,6 +182,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
           httpTimeoutMs: config.httpTimeoutMs,
           responseValidation: config.responseValidation,
           guard,
+          door,
         }),
       );
     }
@@ -200,8 +204,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
   const documentJson = publishedDocument(documents, config.publicUrl, JSON.stringify(document), access);
   const app = createApp({
     log,
-    accessLog: config.accessLog,
-    bodyLimitBytes: config.bodyLimitBytes,
+    door,
     plugins: [...systemPlugins, ...plugins],
     documentJson,
     ready: async () => {

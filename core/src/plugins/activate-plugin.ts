@@ -4,11 +4,12 @@
  */
 import { type MikroORM, RequestContext } from '@mikro-orm/core';
 import { coreServices, type Handler } from '@switchboard/sdk';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { DependencyContainer } from 'tsyringe';
-import { accessMiddleware } from '../access/access-middleware.js';
+import { accessGate } from '../access/access-middleware.js';
 import type { Access } from '../access/create-access.js';
 import { assetDisabled } from '../access/gate.js';
+import type { FrontDoor } from '../http/front-door.js';
 import { createOperationHandler } from '../http/operation-handler.js';
 import { PLUGIN_SCOPE, type PluginScope } from '../services/register-services.js';
 import type { CompiledOperation } from '../validation/compile-operation.js';
@@ -32,6 +33,8 @@ export interface ActivateOptions {
   orm: () => MikroORM;
   httpTimeoutMs: number;
   responseValidation: boolean;
+  /** Wrapped into every operation's handler: request id, scope, body limit, access log. */
+  door: FrontDoor;
 }
 
 /** OpenAPI `{id}` → Hono `:id`. */
@@ -40,7 +43,7 @@ export const toHonoPath = (path: string): string => path.replace(/\{([^}]+)\}/g,
 /** Activates a plugin; throws LoadError. */
 export const activatePlugin = (
   prepared: PreparedPlugin,
-  { root, orm, httpTimeoutMs, responseValidation, access, guard }: ActivateOptions,
+  { root, orm, httpTimeoutMs, responseValidation, access, guard, door }: ActivateOptions,
 ): ActivePlugin => {
   const { definition, meta, moduleFile, manifestFile } = prepared;
   const container = root.createChildContainer();
@@ -84,7 +87,7 @@ export const activatePlugin = (
 
   // Only plugins that use the database pay for a request-scoped EntityManager.
   const usesDb = Object.values(definition.deps ?? {}).some((ref) => ref.id === coreServices.database.id);
-  const runInScope = usesDb ? <T>(fn: () => T): T => RequestContext.create(orm().em, fn) : <T>(fn: () => T): T => fn();
+  const runInScope = usesDb ? <T>(fn: () => T): T => RequestContext.create(orm().em, fn) : undefined;
 
   const routes = new Hono();
   for (const op of prepared.operations) {
@@ -95,15 +98,14 @@ export const activatePlugin = (
             if (!access.state.isEnabled(meta.id, null)) throw assetDisabled(meta.id);
           }
         : undefined;
-    const handler = createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation, checkAvailable });
+    const gate = access && !guard && op.settings.public !== true ? accessGate(access, meta.id, op) : undefined;
+    const handler = createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation, checkAvailable, gate });
     const path = toHonoPath(op.path);
     const method = op.method.toUpperCase();
     const own = guard?.(op);
-    if (guard) {
-      if (own) routes.on(method, path, own, handler);
-      else routes.on(method, path, handler);
-    } else if (access && op.settings.public !== true) routes.on(method, path, accessMiddleware(access, meta.id, op), handler);
-    else routes.on(method, path, handler);
+    // One handler per route, so Hono calls it directly; the core's own APIs keep their guard as a middleware.
+    if (own) routes.on(method, path, door.middleware, own, handler);
+    else routes.on(method, path, door.wrap(handler as (c: Context) => Promise<Response>));
   }
   return { prepared, container, services, routes };
 };

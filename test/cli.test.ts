@@ -18,8 +18,11 @@ describe('npx switchboard', () => {
   it('migrate applies pending migrations once, and --status tells which ran', async () => {
     expect((await cli('migrate', '--status')).stdout).toContain('pending  notes/001-create-note-table');
     const first = await cli('migrate');
-    // The notes table is the last migration to apply: core migrations run first, whatever their number.
-    expect(first.stdout).toMatch(/\[(\d+)\/\1\] notes\/001-create-note-table/);
+    // Core migrations run first, then each plugin's in the configured order (notes is the first plugin).
+    expect(first.stdout).toMatch(/\[\d+\/(\d+)\] notes\/001-create-note-table/);
+    const total = Number(/applying (\d+) migration/.exec(first.stdout)?.[1]);
+    expect(first.stdout).toContain(`[${total}/${total}]`);
+    expect(first.stdout.indexOf('core/002-access-tables')).toBeLessThan(first.stdout.indexOf('notes/001-create-note-table'));
     expect(first.stdout).toContain('core/002-access-tables');
     expect(existsSync(join(dir, 'db.sqlite'))).toBe(true);
     expect((await cli('migrate')).stdout).toContain('nothing to migrate');

@@ -1,0 +1,13 @@
+/** @module The push asset's config slice, as `info.x-switchboard.config` declares it (defaults applied by the core). */
+import type { LoopbackEndpoint } from './providers/index.js';
+
+export interface PushConfig {
+  encryptionKey?: string;
+  simulator: 'auto' | 'always' | 'never';
+  chunkSize: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  fcmEndpoint?: LoopbackEndpoint;
+  apnsEndpoint?: LoopbackEndpoint;
+}

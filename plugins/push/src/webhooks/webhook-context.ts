@@ -1,0 +1,2 @@
+/** @module The AAD under which an app's webhook secret is sealed. */
+export const webhookContext = (appId: string): string => `push:${appId}:webhook`;

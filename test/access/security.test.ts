@@ -11,7 +11,8 @@ let platform: TestPlatform;
 const keys: Record<string, string> = {};
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ plugins: ['./docs/examples/notes', './test/fixtures/plugins/hello'] });
+  // Every built-in asset that is loaded by default is in the matrix.
+  platform = await startTestPlatform({ plugins: ['./docs/examples/notes', './test/fixtures/plugins/hello', './plugins/push'] });
   const service = platform.access?.service;
   if (!service || !platform.testApp) throw new Error('the harness should provision access');
   const org = await service.createOrganization(SYSTEM, { name: 'Other', kind: 'business' });
@@ -99,6 +100,30 @@ describe('tenant isolation', () => {
     expect(listed.items).toEqual([]);
     const still = await (await platform.call('GET', `/api/notes/notes/${created.id}`)).json();
     expect(still.title).toBe('private');
+  });
+
+  it('a foreign app’s key cannot see or touch another app’s push devices and sends', async () => {
+    const device = await platform.call('POST', '/api/push/devices', { json: { platform: 'android', token: 'isolation-token-1' } });
+    expect(device.status).toBe(201);
+    const { id: deviceId } = await device.json();
+    const send = await platform.call('POST', '/api/push/sends', {
+      json: { target: { deviceIds: [deviceId] }, notification: { title: 'mine' } },
+    });
+    expect(send.status).toBe(202);
+    const { id: sendId } = await send.json();
+    const rival = { authorization: `Bearer ${keys.rival}` };
+    for (const [method, path] of [
+      ['GET', `/api/push/devices/${deviceId}`],
+      ['DELETE', `/api/push/devices/${deviceId}`],
+      ['GET', `/api/push/sends/${sendId}`],
+      ['POST', `/api/push/sends/${sendId}/cancel`],
+    ]) {
+      const res = await platform.call(method, path, { headers: rival });
+      expect([method, path, res.status]).toEqual([method, path, 404]);
+    }
+    const listed = await (await platform.call('GET', '/api/push/devices', { headers: rival })).json();
+    expect(listed.items).toEqual([]);
+    expect((await platform.call('GET', `/api/push/devices/${deviceId}`)).status).toBe(200);
   });
 
   it('app keys never open the admin API', async () => {

@@ -47,6 +47,15 @@ describe('the admin API', () => {
     expect((await write.json()).code).toBe('ROLE_REQUIRED');
   });
 
+  it('creates plans with asset-specific limits, and refuses malformed ones with their pointer', async () => {
+    const plan = await admin('POST', '/plans', { assetId: 'notes', name: 'limited', limits: { notesPerApp: 5 } });
+    expect(plan.status).toBe(201);
+    expect(plan.body.limits).toEqual({ notesPerApp: 5 });
+    const bad = await admin('POST', '/plans', { assetId: 'notes', name: 'broken', limits: { notesPerApp: -1, 'bad name': 1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(expect.arrayContaining(['/body/limits/notesPerApp']));
+  });
+
   it('is described in /openapi.json under its own tag, and validates its input', async () => {
     const doc = await (await platform.call('GET', '/openapi.json')).json();
     expect(doc.paths['/admin/v1/organizations'].post.tags).toEqual(['admin']);

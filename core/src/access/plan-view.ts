@@ -8,6 +8,7 @@ export const planView = (p: {
   perMinute?: number | null;
   monthlyQuota?: number | null;
   requiresApproval: boolean;
+  limits?: Record<string, number> | null;
 }) => ({
   id: p.id,
   assetId: p.assetId,
@@ -16,4 +17,5 @@ export const planView = (p: {
   perMinute: p.perMinute ?? null,
   monthlyQuota: p.monthlyQuota ?? null,
   requiresApproval: Boolean(p.requiresApproval),
+  limits: p.limits ?? {},
 });

@@ -449,6 +449,9 @@ export interface components {
             perMinute: number | null;
             monthlyQuota: number | null;
             requiresApproval: boolean;
+            limits?: {
+                [key: string]: number;
+            };
         };
         /** @enum {string} */
         SubscriptionStatus: "pending" | "active" | "suspended" | "cancelled";
@@ -778,6 +781,10 @@ export interface operations {
                     monthlyQuota?: number | null;
                     /** @default false */
                     requiresApproval?: boolean;
+                    /** @description Limits the asset enforces itself, by name (see the asset's guide), e.g. instances for dPaaS. */
+                    limits?: {
+                        [key: string]: number;
+                    } | null;
                 };
             };
         };

@@ -473,6 +473,9 @@ export interface operations {
                             perMinute: number | null;
                             monthlyQuota: number | null;
                             requiresApproval: boolean;
+                            limits?: {
+                                [key: string]: number;
+                            };
                         }[];
                     };
                 };

@@ -12,7 +12,9 @@ const keys: Record<string, string> = {};
 
 beforeAll(async () => {
   // Every built-in asset that is loaded by default is in the matrix.
-  platform = await startTestPlatform({ plugins: ['./docs/examples/notes', './test/fixtures/plugins/hello', './plugins/push'] });
+  platform = await startTestPlatform({
+    plugins: ['./docs/examples/notes', './test/fixtures/plugins/hello', './plugins/push', './plugins/dpaas'],
+  });
   const service = platform.access?.service;
   if (!service || !platform.testApp) throw new Error('the harness should provision access');
   const org = await service.createOrganization(SYSTEM, { name: 'Other', kind: 'business' });

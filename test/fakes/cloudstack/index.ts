@@ -74,6 +74,8 @@ export interface FakeCloudStack {
   resetCalls(): void;
   /** The next request for `command` answers this error directly. */
   failNext(command: string, code: number, text: string): void;
+  /** The next request for `command` is carried out, but its answer comes `ms` late (a client's timeout fires first). */
+  stallNext(command: string, ms: number): void;
   /** The account's VM limit (`user_vm`), null for none. */
   setVmLimit(limit: number | null): void;
   /** Deploys in this zone fail their job with 533 (insufficient capacity). */
@@ -120,9 +122,17 @@ export const startFakeCloudStack = async (options: FakeCloudStackOptions = {}): 
   const calls = new Map<string, number>();
   const requests: FakeRequest[] = [];
   const injected = new Map<string, ApiError>();
+  const stalled = new Map<string, number>();
 
-  const answer = (res: ServerResponse, status: number, body: string, record: FakeRequest) => {
+  const answer = async (res: ServerResponse, status: number, body: string, record: FakeRequest) => {
     record.status = status;
+    const stall = stalled.get(record.command);
+    if (stall !== undefined) {
+      stalled.delete(record.command);
+      await new Promise((resolve) => setTimeout(resolve, stall));
+      // The client gave up meanwhile: what it asked for is done all the same.
+      if (res.destroyed) return;
+    }
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(body);
   };
 
@@ -201,6 +211,7 @@ export const startFakeCloudStack = async (options: FakeCloudStackOptions = {}): 
       requests.length = 0;
     },
     failNext: (command, code, text) => injected.set(command, new ApiError(code, text)),
+    stallNext: (command, ms) => stalled.set(command, ms),
     setVmLimit: (limit) => {
       state.limits.user_vm = limit;
     },
@@ -208,6 +219,7 @@ export const startFakeCloudStack = async (options: FakeCloudStackOptions = {}): 
     clearFailures: () => {
       state.failingZones.clear();
       injected.clear();
+      stalled.clear();
     },
     setVmState: (id, s) => {
       const vm = state.vms.get(id);

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { docsRoutes } from '../openapi/docs-page.js';
 import type { ActivePlugin } from '../plugins/activate-plugin.js';
+import type { WebMount } from '../web/index.js';
 import { ensureRequestId, type FrontDoor } from './front-door.js';
 import { mapError } from './map-error.js';
 import { problemResponse } from './problem.js';
@@ -21,10 +22,12 @@ export interface AppOptions {
   documentJson: () => string;
   /** Answers whether the platform can serve (database reachable). */
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
+  /** The operator console and the developer portal (core/src/web), when the access layer is on. */
+  web?: WebMount[];
 }
 
 /** Builds the application. */
-export const createApp = ({ log, door, plugins, documentJson, ready }: AppOptions): Hono => {
+export const createApp = ({ log, door, plugins, documentJson, ready, web = [] }: AppOptions): Hono => {
   const app = new Hono();
   // Not `app.use('*')`: operation routes wrap the door into their one handler (one frame less per call).
   for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/*']) app.use(path, door.middleware);
@@ -37,6 +40,10 @@ export const createApp = ({ log, door, plugins, documentJson, ready }: AppOption
   app.get('/openapi.json', (c) => c.body(documentJson(), 200, { 'content-type': 'application/json; charset=utf-8' }));
   app.route('/docs', docsRoutes());
   for (const plugin of plugins) app.route(plugin.prepared.meta.basePath, plugin.routes);
+  for (const { path, routes } of web) {
+    for (const p of [path, `${path}/*`]) app.use(p, door.middleware);
+    app.route(path, routes);
+  }
 
   const allowedMethods = methodsByPath(app);
   app.notFound((c) => {

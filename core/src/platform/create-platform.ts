@@ -27,6 +27,7 @@ import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { warmValidators } from '../plugins/warm-validators.js';
 import type { CompiledOperation } from '../validation/compile-operation.js';
+import { webRoutes } from '../web/index.js';
 
 /** The admin API's module: a plugin of the core itself. */
 const ADMIN_API = fileURLToPath(new URL('../access/admin-api/src/plugin.ts', import.meta.url));
@@ -207,6 +208,17 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     door,
     plugins: [...systemPlugins, ...plugins],
     documentJson,
+    web: access
+      ? webRoutes({
+          orm,
+          access,
+          background: background.admin,
+          log,
+          assets: assetList,
+          documentJson,
+          authAttemptsPerMinute: config.authAttemptsPerMinute,
+        })
+      : [],
     ready: async () => {
       const ok = await pingDatabase(orm).then(
         () => true,

@@ -1,10 +1,13 @@
 /** The command line and the Node guard, run as an operator runs them: as child processes. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { serve } from '@hono/node-server';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startTestPlatform } from '../core/src/testing/index.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '..');
@@ -13,6 +16,31 @@ const env = { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`, 
 const cli = (...args: string[]) => run(process.execPath, [join(root, 'core/bin/switchboard.mjs'), ...args], { cwd: root, env });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('npx switchboard client', () => {
+  it('writes the types of the assets a running core serves, for openapi-fetch', async () => {
+    const platform = await startTestPlatform({ plugins: ['./docs/examples/notes', './test/fixtures/plugins/hello'] });
+    const server = await new Promise<ReturnType<typeof serve>>((ready) => {
+      const s = serve({ fetch: platform.app.fetch, port: 0, hostname: '127.0.0.1' }, () => ready(s));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const outDir = join(dir, 'client');
+      const done = await cli('client', '--out', outDir, '--url', url, '--asset', 'notes');
+      expect(done.stdout).toContain('switchboard.ts (notes)');
+      const text = readFileSync(join(outDir, 'switchboard.ts'), 'utf8');
+      expect(text).toContain('"/api/notes/notes"');
+      expect(text).not.toContain('/hello-api/');
+      expect(text).not.toContain('/admin/v1/');
+      const unknown = await cli('client', '--out', outDir, '--url', url, '--asset', 'nope').catch((e) => e);
+      expect(unknown.code).toBe(1);
+      expect(`${unknown.stderr}${unknown.stdout}`).toContain('no asset nope');
+    } finally {
+      await new Promise((r) => server.close(r));
+      await platform.close();
+    }
+  });
+});
 
 describe('npx switchboard', () => {
   it('migrate applies pending migrations once, and --status tells which ran', async () => {

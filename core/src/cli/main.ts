@@ -11,6 +11,7 @@ import { createOrm, migrate, ormOptionsFor } from '../db/create-orm.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { CORE_VERSION } from '../version.js';
+import { CLIENT_HELP, clientCommand } from '../web/client/client-command.js';
 import { ACCESS_HELP, accessCommands } from './access-commands.js';
 
 const HELP = `Switchboard ${CORE_VERSION}
@@ -23,6 +24,7 @@ Commands:
   migrate --status   List applied and pending migrations without changing anything
   check [plugin...]  Load plugins (default: the configured ones) without serving; print every load error
   version            Print the core version
+${CLIENT_HELP}
 ${BACKGROUND_HELP}
 
 Access (the same operations as the admin API, audited as system:cli):
@@ -73,6 +75,20 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   async start() {
     await import('../main.js');
     return -1; // keep running
+  },
+
+  async client(args) {
+    const { values } = parseArgs({
+      args,
+      options: { out: { type: 'string' }, url: { type: 'string' }, asset: { type: 'string', multiple: true } },
+    });
+    if (!values.out) {
+      out(`missing --out <dir>\n${CLIENT_HELP}`);
+      return 1;
+    }
+    const written = await clientCommand({ out: values.out, url: values.url, assets: values.asset });
+    out(`wrote ${written.file} (${written.assets.join(', ')})`);
+    return 0;
   },
 
   async version() {

@@ -15,6 +15,8 @@ export interface CoreConfig {
   pluginConfigSources: Record<string, string>;
   /** Where relative paths in the config resolve from. */
   rootDir: string;
+  /** PARTNERS_DIR: partner documents loaded at start as assets, one file each (core/src/partners); may not exist. */
+  partnersDir: string;
   /** The file the config came from, if any (for error messages). */
   configFile: string | null;
   logLevel: string;

@@ -133,6 +133,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     pluginConfig,
     pluginConfigSources,
     rootDir,
+    partnersDir: resolve(rootDir, env.PARTNERS_DIR || 'partners'),
     configFile,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     accessLog: bool(env, 'ACCESS_LOG', true),

@@ -8,6 +8,7 @@ import type { Caller, Handler as PluginHandler } from '@switchboard/sdk';
 import type { Context, Handler } from 'hono';
 import type { CompiledBody, CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
 import { isJsonMediaType, toIssues } from '../validation/compile-operation.js';
+import { unsafeValue } from '../validation/unsafe-values.js';
 import { ANONYMOUS } from './context.js';
 import { requestHeader } from './front-door.js';
 import { HttpProblem, mapError } from './map-error.js';
@@ -103,6 +104,8 @@ const readBody = async (c: Context, op: CompiledOperation): Promise<unknown> => 
     });
   }
   if (spec.validate && !spec.validate(body)) throw invalid(toIssues(spec.validate.errors, '/body'));
+  const unsafeBody = unsafeValue(body, '/body');
+  if (unsafeBody) throw invalid([unsafeBody]);
   return body;
 };
 
@@ -179,6 +182,13 @@ export interface OperationHandlerOptions {
   checkAvailable?: () => void;
   /** The access gate: who calls, and may they (before); metering (after). */
   gate?: OperationGate;
+  /**
+   * For partner proxies only: the handler also gets the raw request and the body bytes as received
+   * (`PassthroughInput`), and its Response goes out as it is, unchecked. Validation and the gate are unchanged.
+   */
+  passthrough?: boolean;
+  /** Reads the path parameters when Hono's cannot be used as they are (segments mixing text and templates). */
+  readPath?: (raw: Record<string, string>) => Record<string, unknown>;
 }
 
 /** What runs around a keyed operation (see access/access-middleware.ts). */
@@ -216,6 +226,34 @@ class RequestContextImpl {
   }
 }
 
+/** What a passthrough handler receives: the validated input plus the request as it came. */
+export interface PassthroughInput {
+  readonly caller: Caller;
+  readonly requestId: string;
+  readonly params: Record<string, unknown>;
+  readonly query: Record<string, unknown>;
+  readonly headers: Record<string, unknown>;
+  readonly body: unknown;
+  readonly signal: AbortSignal;
+  readonly request: Request;
+  /** The body exactly as received (absent without one); bounded by the front door's body limit. */
+  readonly bodyBytes: ArrayBuffer | undefined;
+}
+
+class PassthroughContextImpl extends RequestContextImpl implements PassthroughInput {
+  constructor(
+    c: Context,
+    params: Record<string, unknown>,
+    query: Record<string, unknown>,
+    headers: Record<string, unknown>,
+    body: unknown,
+    readonly request: Request,
+    readonly bodyBytes: ArrayBuffer | undefined,
+  ) {
+    super(c, params, query, headers, body);
+  }
+}
+
 /** Builds the Hono handler of one operation. */
 export const createOperationHandler = ({
   op,
@@ -224,13 +262,16 @@ export const createOperationHandler = ({
   responseValidation,
   checkAvailable,
   gate,
+  passthrough = false,
+  readPath,
 }: OperationHandlerOptions): Handler => {
-  if (!gate) return (c) => serve(c, op, handler, runInScope, responseValidation, checkAvailable);
+  const mode = { passthrough, readPath };
+  if (!gate) return (c) => serve(c, op, handler, runInScope, responseValidation, checkAvailable, mode);
   return async function gated(c) {
     const admitted = gate.check(c);
     if (admitted !== undefined) await admitted;
     try {
-      const res = await serve(c, op, handler, runInScope, responseValidation, undefined);
+      const res = await serve(c, op, handler, runInScope, responseValidation, undefined, mode);
       gate.done(c, res.status);
       return res;
     } catch (err) {
@@ -248,10 +289,11 @@ const serve = async (
   runInScope: (<T>(fn: () => T) => T) | undefined,
   responseValidation: boolean,
   checkAvailable: (() => void) | undefined,
+  { passthrough, readPath }: Pick<OperationHandlerOptions, 'passthrough' | 'readPath'>,
 ): Promise<Response> => {
   checkAvailable?.();
   const input = {
-    path: c.req.param() as Record<string, unknown>,
+    path: (readPath ? readPath(c.req.param()) : c.req.param()) as Record<string, unknown>,
     query: op.hasQuery ? readQuery(c, op) : {},
     headers: {} as Record<string, unknown>,
   };
@@ -260,11 +302,24 @@ const serve = async (
     if (value !== undefined) input.headers[name] = value;
   }
   if (op.validateParams && !op.validateParams(input)) throw invalid(toIssues(op.validateParams.errors));
+  const unsafeParam = unsafeValue(input, '');
+  if (unsafeParam) throw invalid([unsafeParam]);
+  // The bytes first: read as text first, Hono would hand out a re-encoding of the text, not what was sent.
+  const bytes = passthrough && c.req.method !== 'GET' && c.req.method !== 'HEAD' && mayHaveBody(c) ? await c.req.arrayBuffer() : undefined;
   // No await without a body: each is a trip through the microtask queue.
   const body = op.body ? await readBody(c, op) : undefined;
-  const ctx = new RequestContextImpl(c, input.path, input.query, input.headers, body);
+  const ctx = passthrough
+    ? new PassthroughContextImpl(c, input.path, input.query, input.headers, body, c.req.raw, bytes?.byteLength ? bytes : undefined)
+    : new RequestContextImpl(c, input.path, input.query, input.headers, body);
   const run = (runInScope ? runInScope(() => handler(ctx as never)) : handler(ctx as never)) as Promise<HandlerResult>;
   const result = op.timeoutMs === undefined ? await run : await withDeadline(run, op);
+  if (passthrough && (result as unknown) instanceof Response) {
+    // Headers the core adds to its own answers (rate limits) go on the proxied one too.
+    const extra = c.get('responseHeaders') as Record<string, string> | undefined;
+    const res = result as unknown as Response;
+    if (extra) for (const name in extra) res.headers.set(name, extra[name]);
+    return res;
+  }
   if (responseValidation) checkResponse(op, result);
   return send(c, op, result);
 };

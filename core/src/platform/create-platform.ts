@@ -22,6 +22,7 @@ import { createApp } from '../http/create-app.js';
 import { frontDoor } from '../http/front-door.js';
 import { createLogger } from '../logging/create-logger.js';
 import { type MergeInput, mergeDocuments } from '../openapi/merge-documents.js';
+import { loadPartners } from '../partners/load-partners.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
@@ -90,6 +91,24 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       report(asLoadError(e, specifier), specifier);
     }
   }
+
+  // Partner documents: assets with no code, prepared after the plugins (whose routes they may not take).
+  const partners = await loadPartners({
+    dir: config.partnersDir,
+    claims,
+    prepare: {
+      rootDir: config.rootDir,
+      pluginConfig: config.pluginConfig,
+      configSources: config.pluginConfigSources,
+      compileResponses: false,
+      lazyValidators: config.validators === 'lazy',
+    },
+    log,
+    env: process.env,
+    defaultTimeoutMs: config.httpTimeoutMs,
+  });
+  prepared.push(...partners.prepared);
+  for (const { file, error } of partners.errors) report(error, file);
 
   const orm = await createOrm(ormOptionsFor(config.databaseUrl, prepared));
   let migrationsApplied: string[] = [];
@@ -198,7 +217,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     !access ? undefined : id === 'admin' ? 'operator' : id === 'developer' ? 'developer' : 'app-key';
   const documents: MergeInput[] = [...systemPlugins, ...plugins].map((p) => ({
     meta: p.prepared.meta,
-    doc: p.prepared.doc,
+    doc: p.prepared.published ?? p.prepared.doc,
     auth: authOf(p.prepared.meta.id),
   }));
   const document = mergeDocuments(documents, config.publicUrl);

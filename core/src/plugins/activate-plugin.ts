@@ -37,8 +37,54 @@ export interface ActivateOptions {
   door: FrontDoor;
 }
 
-/** OpenAPI `{id}` → Hono `:id`. */
-export const toHonoPath = (path: string): string => path.replace(/\{([^}]+)\}/g, ':$1');
+const escapeRegex = (text: string) => text.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+
+/**
+ * OpenAPI `{id}` → Hono `:id`. Hono params take whole segments, so a segment mixing text and templates
+ * (`thumbnail.{extension}`) becomes one regex param `__seg<i>`, split back into its templates by `mixedSegments`.
+ */
+export const toHonoPath = (path: string): string =>
+  path
+    .split('/')
+    .map((seg, i) => {
+      if (!seg.includes('{')) return seg;
+      if (/^\{[^}]+\}$/.test(seg)) return `:${seg.slice(1, -1)}`;
+      return `:__seg${i}{${seg
+        .split(/\{[^}]+\}/)
+        .map(escapeRegex)
+        .join('[^/]+?')}}`;
+    })
+    .join('/');
+
+/** For a path with mixed segments, reads its path parameters by name; undefined for the usual whole-segment path. */
+export const mixedSegments = (path: string): ((raw: Record<string, string>) => Record<string, unknown>) | undefined => {
+  const parts = path
+    .split('/')
+    .map((seg, i) => ({ seg, i }))
+    .filter(({ seg }) => seg.includes('{') && !/^\{[^}]+\}$/.test(seg))
+    .map(({ seg, i }) => ({
+      key: `__seg${i}`,
+      names: [...seg.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+      re: new RegExp(
+        `^${seg
+          .split(/\{[^}]+\}/)
+          .map(escapeRegex)
+          .join('(.+?)')}$`,
+      ),
+    }));
+  if (parts.length === 0) return undefined;
+  return (raw) => {
+    const out: Record<string, unknown> = { ...raw };
+    for (const { key, names, re } of parts) {
+      const m = re.exec(String(raw[key] ?? ''));
+      delete out[key];
+      names.forEach((name, j) => {
+        if (m) out[name] = m[j + 1];
+      });
+    }
+    return out;
+  };
+};
 
 /** Activates a plugin; throws LoadError. */
 export const activatePlugin = (
@@ -99,7 +145,16 @@ export const activatePlugin = (
           }
         : undefined;
     const gate = access && !guard && op.settings.public !== true ? accessGate(access, meta.id, op) : undefined;
-    const handler = createOperationHandler({ op, handler: handlers[op.operationId], runInScope, responseValidation, checkAvailable, gate });
+    const handler = createOperationHandler({
+      op,
+      handler: handlers[op.operationId],
+      runInScope,
+      responseValidation,
+      checkAvailable,
+      gate,
+      passthrough: prepared.passthrough,
+      readPath: mixedSegments(op.path),
+    });
     const path = toHonoPath(op.path);
     const method = op.method.toUpperCase();
     const own = guard?.(op);

@@ -27,6 +27,25 @@ export interface PreparedPlugin {
   meta: AssetMeta;
   operations: CompiledOperation[];
   config: PluginConfig;
+  /** The document as published in /openapi.json when it differs from the routed `doc` (partner assets). */
+  published?: Record<string, unknown>;
+  /** Handlers get the raw request and answer with a Response of their own (partner proxies). */
+  passthrough?: boolean;
+}
+
+/**
+ * A plugin built in memory rather than imported: a partner asset (core/src/partners), whose definition proxies and
+ * whose document was parsed, converted and normalized by its loader.
+ */
+export interface PluginSource {
+  file: string;
+  definition: PluginDefinition;
+  doc: Record<string, unknown>;
+  published?: Record<string, unknown>;
+  /** Vendor format names to accept as documentation. */
+  formats?: string[];
+  /** Degrades a schema that cannot compile instead of failing the asset (see compileOperation). */
+  onSchemaError?: (error: LoadError) => void;
 }
 
 export interface PrepareOptions {
@@ -39,6 +58,8 @@ export interface PrepareOptions {
   compileResponses: boolean;
   /** Compile validators on first use or in the background (`VALIDATORS=lazy`) instead of while loading. */
   lazyValidators?: boolean;
+  /** The plugin is already built (a partner asset): no module to import, no manifest to read. */
+  source?: PluginSource;
 }
 
 const importDefinition = async (moduleFile: string): Promise<PluginDefinition> => {
@@ -151,10 +172,11 @@ const checkDeclarations = (definition: PluginDefinition, meta: AssetMeta, module
  * plugin's id and routes are added to it.
  */
 export const preparePlugin = async (specifier: string, claims: Claims, options: PrepareOptions): Promise<PreparedPlugin> => {
-  const moduleFile = resolvePlugin(specifier, options.rootDir);
-  const definition = await importDefinition(moduleFile);
-  const manifestFile = manifestPath(definition.manifest);
-  const doc = await readManifest(manifestFile);
+  const { source } = options;
+  const moduleFile = source ? source.file : resolvePlugin(specifier, options.rootDir);
+  const definition = source ? source.definition : await importDefinition(moduleFile);
+  const manifestFile = source ? source.file : manifestPath(definition.manifest);
+  const doc = source ? source.doc : await readManifest(manifestFile);
 
   const version = doc.openapi;
   if (typeof version !== 'string' || !/^3\.[01]\.\d+/.test(version)) {
@@ -205,15 +227,18 @@ export const preparePlugin = async (specifier: string, claims: Claims, options: 
 
   // Compiled lazily, the validators cannot report a bad schema now: check what usually breaks them instead.
   if (options.lazyValidators) checkPatterns(doc, manifestFile);
-  const ajv = createDocumentAjv(doc, `urn:switchboard:asset:${meta.id}`);
+  const ajv = createDocumentAjv(doc, `urn:switchboard:asset:${meta.id}`, { formats: source?.formats });
   const operations = listOperations(doc).map(({ path, method }) =>
     compileOperation(doc, ajv, path, method, {
       file: manifestFile,
-      compileResponses: options.compileResponses,
+      // A proxied response goes back as the upstream sent it: nothing to validate it with.
+      compileResponses: options.compileResponses && !source,
       lazy: options.lazyValidators,
+      onSchemaError: source?.onSchemaError,
     }),
   );
   claims.ids.set(meta.id, manifestFile);
   for (const [key, owner] of routes) claims.routes.set(key, owner);
-  return { specifier, moduleFile, manifestFile, definition, doc, meta, operations, config };
+  const built = source ? { published: source.published, passthrough: true } : {};
+  return { specifier, moduleFile, manifestFile, definition, doc, meta, operations, config, ...built };
 };

@@ -113,7 +113,15 @@ export interface CompileOptions {
   compileResponses: boolean;
   /** Compile each validator on first use (or on `compileNow`) instead of now. */
   lazy?: boolean;
+  /**
+   * Degrade instead of failing: a schema Ajv cannot compile is reported here and validates nothing, so one broken
+   * schema of a vendor's document (partner assets) does not take the whole API down. Plugins leave it unset.
+   */
+  onSchemaError?: (error: LoadError) => void;
 }
+
+/** Accepts anything: stands in for a schema that could not compile (see `onSchemaError`). */
+const acceptAll = (() => true) as unknown as ValidateFunction;
 
 /** Compiles an operation; a schema Ajv cannot compile is a `SCHEMA_COMPILE_FAILED` load error at its pointer. */
 export const compileOperation = (
@@ -121,7 +129,7 @@ export const compileOperation = (
   ajv: DocumentAjv,
   path: string,
   method: HttpMethod,
-  { file, compileResponses, lazy = false }: CompileOptions,
+  { file, compileResponses, lazy = false, onSchemaError }: CompileOptions,
 ): CompiledOperation => {
   const pending: (() => void)[] = [];
   const later = (build: () => ValidateFunction): ValidateFunction => (lazy ? lazyValidator(build, pending) : build());
@@ -132,7 +140,10 @@ export const compileOperation = (
     try {
       return instance.compile(toJsonSchema(schema, ajv.docId, ajv.openapi30) as object);
     } catch (e) {
-      throw new LoadError('SCHEMA_COMPILE_FAILED', file, at, (e as Error).message);
+      const error = new LoadError('SCHEMA_COMPILE_FAILED', file, at, (e as Error).message);
+      if (!onSchemaError) throw error;
+      onSchemaError(error);
+      return acceptAll;
     }
   };
 
@@ -177,8 +188,13 @@ export const compileOperation = (
       for (const { p, at } of params.values()) {
         const where =
           p.schema !== undefined ? `${at}/schema` : `${at}/content/${Object.keys(p.content ?? {})[0]?.replace(/\//g, '~1')}/schema`;
-        compile(ajv.params, schemaOfParam(p), where);
+        // Degrading: only the culprit parameter stops being checked, the others keep their schemas.
+        if (compile(ajv.params, schemaOfParam(p), where) === acceptAll) {
+          const group = p.in === 'header' ? 'headers' : (p.in as 'path' | 'query');
+          groups[group].properties[p.in === 'header' ? p.name.toLowerCase() : p.name] = {};
+        }
       }
+      if (onSchemaError) return compile(ajv.params, paramsSchema, `${opPointer}/parameters`);
       throw new LoadError('SCHEMA_COMPILE_FAILED', file, `${opPointer}/parameters`, (e as Error).message);
     }
   };

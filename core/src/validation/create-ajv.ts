@@ -32,7 +32,13 @@ export interface DocumentAjv {
  * Creates the two Ajv instances of a document and registers its `components` under `docId`, so every operation's
  * validators share one compiled copy of each referenced schema.
  */
-export const createDocumentAjv = (doc: Record<string, unknown>, docId: string): DocumentAjv => {
+export const createDocumentAjv = (
+  doc: Record<string, unknown>,
+  docId: string,
+  {
+    formats = [],
+  }: { /** Further format names accepted as documentation (a partner document's vendor formats). */ formats?: string[] } = {},
+): DocumentAjv => {
   const openapi30 = !String(doc.openapi).startsWith('3.1');
   const base: Options = {
     allErrors: true,
@@ -47,6 +53,8 @@ export const createDocumentAjv = (doc: Record<string, unknown>, docId: string): 
     const ajv = openapi30 ? new Ajv(opts) : (new Ajv2020(opts) as unknown as Ajv);
     addFormats.default(ajv);
     addOpenApiFormats(ajv);
+    // Registered as no-ops so Ajv neither fails nor warns once per schema about formats it does not know.
+    for (const name of formats) if (!ajv.formats[name]) ajv.addFormat(name, true);
     ajv.addVocabulary(['discriminator'].filter((k) => !ajv.getKeyword(k)));
     const components = toJsonSchema({ components: doc.components ?? {} }, docId, openapi30);
     ajv.addSchema({ $id: docId, ...(components as object) });

@@ -1,0 +1,69 @@
+/**
+ * @module Turns one partner document file into a PluginSource the core prepares and activates like any plugin:
+ * parsed (YAML through the core's lenient fallback), converted from Swagger 2.0, its `x-switchboard` block taken
+ * out, normalized, and given a synthetic plugin definition whose every handler is the proxy.
+ */
+import type { Logger } from '@switchboard/sdk';
+import { PLUGIN_BRAND, type PluginDefinition } from '@switchboard/sdk';
+import swagger2openapi from 'swagger2openapi';
+import { LoadError } from '../plugins/load-error.js';
+import type { PluginSource } from '../plugins/prepare-plugin.js';
+import { readManifest } from '../plugins/read-manifest.js';
+import { normalizeDocument } from './normalize-document.js';
+import { takePartnerMeta } from './partner-meta.js';
+import { createProxy } from './proxy.js';
+
+export interface ReadPartnerOptions {
+  env: Record<string, string | undefined>;
+  log: Logger;
+  /** Upstream deadline when the document sets none (HTTP_TIMEOUT_MS). */
+  defaultTimeoutMs: number;
+}
+
+/** Swagger 2.0 → OpenAPI 3.0, in memory; `patch` fixes the small errors converters commonly meet. */
+const convertSwagger = async (doc: Record<string, unknown>, file: string): Promise<Record<string, unknown>> => {
+  try {
+    const { openapi } = await swagger2openapi.convertObj(doc as never, { patch: true, warnOnly: true });
+    return openapi as unknown as Record<string, unknown>;
+  } catch (e) {
+    throw new LoadError('MANIFEST_UNSUPPORTED_VERSION', file, '/swagger', `Swagger 2.0 conversion failed: ${(e as Error).message}`);
+  }
+};
+
+export const readPartner = async (file: string, { env, log, defaultTimeoutMs }: ReadPartnerOptions): Promise<PluginSource> => {
+  let doc = await readManifest(file);
+  // Taken before conversion, which would otherwise have to carry it through.
+  const meta = takePartnerMeta(doc, file, env);
+  if (typeof doc.swagger === 'string' && doc.swagger.startsWith('2.')) doc = await convertSwagger(doc, file);
+  const info = (doc.info ?? {}) as Record<string, unknown>;
+  doc.info = { ...info, 'x-switchboard': meta.info };
+  const { routed, published, repairs, formats, aliases } = normalizeDocument(doc);
+  const id = meta.info.id;
+  for (const r of repairs) log.warn({ asset: id, file, pointer: r.pointer }, `partner document repaired: ${r.message}`);
+  for (const a of aliases) {
+    const line = `${a.method.toUpperCase()} ${a.path} is routed as ${a.routedAs}`;
+    // A `#fragment` variant is the vendor's way to document one URL twice; two plain paths of one shape are an error
+    // of the document (OpenAPI forbids them), served as best it can be.
+    if (a.fragment) log.info({ asset: id, file, operationId: a.operationId }, line);
+    else log.warn({ asset: id, file, operationId: a.operationId }, `${line}: two paths of the same shape`);
+  }
+  const basePath = meta.info.basePath ?? `/api/${id}`;
+  const proxy = createProxy({ assetId: id, basePath, upstream: meta.upstream, defaultTimeoutMs, log });
+  const operationIds: string[] = [];
+  for (const item of Object.values(routed.paths as Record<string, Record<string, { operationId: string }>>))
+    for (const op of Object.values(item)) operationIds.push(op.operationId);
+  const definition = {
+    brand: PLUGIN_BRAND,
+    manifest: file,
+    handlers: () => Object.fromEntries(operationIds.map((opId) => [opId, proxy])),
+  } as unknown as PluginDefinition;
+  return {
+    file,
+    definition,
+    doc: routed,
+    published,
+    formats,
+    onSchemaError: (e) =>
+      log.warn({ asset: id, file, pointer: e.pointer, code: e.code }, `partner schema not checked: ${e.message.split(' (')[0]}`),
+  };
+};

@@ -8,7 +8,7 @@ import type { Caller, Handler as PluginHandler } from '@switchboard/sdk';
 import type { Context, Handler } from 'hono';
 import type { CompiledBody, CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
 import { isJsonMediaType, toIssues } from '../validation/compile-operation.js';
-import { unsafeValue } from '../validation/unsafe-values.js';
+import { hasNonFinite, unsafeValue } from '../validation/unsafe-values.js';
 import { ANONYMOUS } from './context.js';
 import { requestHeader } from './front-door.js';
 import { HttpProblem, mapError } from './map-error.js';
@@ -302,8 +302,11 @@ const serve = async (
     if (value !== undefined) input.headers[name] = value;
   }
   if (op.validateParams && !op.validateParams(input)) throw invalid(toIssues(op.validateParams.errors));
-  const unsafeParam = unsafeValue(input, '');
-  if (unsafeParam) throw invalid([unsafeParam]);
+  // A NUL can only come percent-encoded in the URL, a non-finite number only from a coerced path or query value.
+  if (c.req.url.includes('%00') || hasNonFinite(input.path) || hasNonFinite(input.query)) {
+    const unsafeParam = unsafeValue(input, '');
+    if (unsafeParam) throw invalid([unsafeParam]);
+  }
   // The bytes first: read as text first, Hono would hand out a re-encoding of the text, not what was sent.
   const bytes = passthrough && c.req.method !== 'GET' && c.req.method !== 'HEAD' && mayHaveBody(c) ? await c.req.arrayBuffer() : undefined;
   // No await without a body: each is a trip through the microtask queue.

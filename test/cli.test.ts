@@ -101,6 +101,15 @@ describe('npx switchboard access commands', () => {
     const bad = await cli('plans', 'create', '--asset', 'notes').catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(1);
     expect((bad as { stderr: string }).stderr).toContain('usage: npx switchboard plans create');
+    const limited = JSON.parse(
+      (await cli('plans', 'create', '--asset', 'notes', '--name', 'limited', '--limit', 'notesPerApp=3', '--limit', 'tags=0')).stdout,
+    );
+    expect(limited.limits).toEqual({ notesPerApp: 3, tags: 0 });
+    const badLimit = await cli('plans', 'create', '--asset', 'notes', '--name', 'x', '--limit', 'bad name=1').catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect((badLimit as { code: number }).code).toBe(1);
+    expect((badLimit as { stderr: string }).stderr).toContain('--limit must be NAME=N');
     const zero = await cli('plans', 'create', '--asset', 'notes', '--name', 'z', '--per-minute', '0').catch(
       (e: { code: number; stderr: string }) => e,
     );

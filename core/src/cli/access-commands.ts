@@ -15,7 +15,7 @@ export const ACCESS_HELP = `  orgs create --name N --kind business|individual
   apps create --org ORG_ID --name N
   keys issue --app APP_ID --name N [--scopes a,b] [--expires ISO]   (prints the key once)
   keys revoke KEY_ID
-  plans create --asset ID --name N [--per-second N] [--per-minute N] [--quota N] [--approval]
+  plans create --asset ID --name N [--per-second N] [--per-minute N] [--quota N] [--approval] [--limit NAME=N]...
   subscribe --app APP_ID --plan PLAN_ID
   subscriptions set SUB_ID active|suspended|cancelled
   assets enable|disable ASSET_ID [--app APP_ID]
@@ -37,6 +37,17 @@ const num = (v: string | undefined, flag: string) => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a whole number of at least 1, got '${v}'`);
   return n;
+};
+
+/** `--limit instances=5 --limit vcpus=8`: the asset's own limits, checked as the admin API checks them. */
+const limitsOf = (pairs: string[]): Record<string, number> => {
+  const limits: Record<string, number> = {};
+  for (const pair of pairs) {
+    const m = /^([a-zA-Z][a-zA-Z0-9]{0,63})=(\d+)$/.exec(pair);
+    if (!m) throw new Error(`--limit must be NAME=N (a name of letters and digits, a whole number of at least 0), got '${pair}'`);
+    limits[m[1]] = Number(m[2]);
+  }
+  return limits;
 };
 
 const date = (v: string | undefined) => {
@@ -116,6 +127,7 @@ export const accessCommands = ({ out, open }: AccessCliDeps): Record<string, (ar
             'per-minute': { type: 'string' },
             quota: { type: 'string' },
             approval: { type: 'boolean', default: false },
+            limit: { type: 'string', multiple: true },
           },
         });
         if (positionals[0] !== 'create' || !values.asset || !values.name) usage('plans create --asset ID --name N [...]');
@@ -127,6 +139,7 @@ export const accessCommands = ({ out, open }: AccessCliDeps): Record<string, (ar
             perMinute: num(values['per-minute'], 'per-minute'),
             monthlyQuota: num(values.quota, 'quota'),
             requiresApproval: values.approval,
+            limits: values.limit ? limitsOf(values.limit) : null,
           }),
         );
       }),

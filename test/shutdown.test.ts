@@ -3,7 +3,6 @@
  * request that reached the server is answered (no reset, no 5xx); clients are refused only new connections once it
  * stopped listening; /readyz says `draining` meanwhile; the process exits 0 within a bounded time.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -12,48 +11,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../core/src/config/load-config.js';
 import { serve } from '../core/src/serve.js';
+import { startCore } from './support/core-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sb-shutdown-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const start = async (): Promise<{ child: ChildProcess; port: number; output: () => string }> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/main.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      ACCESS_LOG: 'off',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
-      SWITCHBOARD_CONFIG: '',
-      SWITCHBOARD_PLUGINS: './test/bench/plugin/plugin.ts',
-      SWITCHBOARD_ADMIN_TOKEN: 'sba_shutdown_test_admin_token_0123456789',
-      DEMO_APP: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+const start = () =>
+  startCore({
+    DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+    SWITCHBOARD_PLUGINS: './test/bench/plugin/plugin.ts',
+    SWITCHBOARD_ADMIN_TOKEN: 'sba_shutdown_test_admin_token_0123456789',
   });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no start in 30 s:\n${out}`)), 30_000);
-    const look = () => {
-      const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(Number(m[1]));
-      }
-    };
-    child.stdout?.on('data', look);
-    child.stderr?.on('data', look);
-  });
-  return { child, port, output: () => out };
-};
 
 type Outcome = 'ok' | 'refused' | `failed: ${string}`;
 

@@ -3,11 +3,10 @@
  * others within 2 s, a plan's per-minute limit holds across all three (at most N × 1.05 admitted, at least
  * N × 0.95 when demand exceeds N), and the metered count equals the calls that were admitted.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrm } from '../../core/src/db/create-orm.js';
 import { createMariaDbDatabase, isCi, mariaDbUnavailable } from '../support/backends.js';
+import { type CoreProcess, startCore } from '../support/core-process.js';
 
 const why = await mariaDbUnavailable();
 if (why && isCi()) throw new Error(`${why} — CI needs it (.ci/run starts it).`);
@@ -15,66 +14,12 @@ if (why) console.warn(`[skip access replicas] ${why}`);
 
 const ADMIN = 'sba_replica_test_admin_token_0123456789';
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-const startServer = async (env: Record<string, string>): Promise<Server> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/main.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      ACCESS_LOG: 'off',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SWITCHBOARD_CONFIG: '',
-      SWITCHBOARD_PLUGINS: './docs/examples/notes',
-      SWITCHBOARD_ADMIN_TOKEN: ADMIN,
-      DEMO_APP: 'off',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000);
-    const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    };
-    child.stderr?.on('data', check);
-    void exited.then(([code]) => {
-      clearTimeout(t);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-};
+const startServer = (env: Record<string, string>) =>
+  startCore({ SWITCHBOARD_PLUGINS: './docs/examples/notes', SWITCHBOARD_ADMIN_TOKEN: ADMIN, ...env });
 
 describe.skipIf(why !== null)('access across 3 replicas on MariaDB', () => {
   let db: { url: string; drop: () => Promise<void> };
-  const servers: Server[] = [];
+  const servers: CoreProcess[] = [];
   let key: string;
   let appId: string;
   /** A second app, for the limit test alone: the toggle probes must not spend its budget. */
@@ -91,7 +36,7 @@ describe.skipIf(why !== null)('access across 3 replicas on MariaDB', () => {
   };
   /** Every 200 the app got, across both tests: what the meter must add up to. */
   let admittedTotal = 0;
-  const list = async (server: Server) => {
+  const list = async (server: CoreProcess) => {
     const res = await fetch(`${server.url}/api/notes/notes?limit=1`, { headers: { authorization: `Bearer ${key}` } });
     if (res.status === 200) admittedTotal++;
     return res;

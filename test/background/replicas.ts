@@ -53,53 +53,20 @@ export const spawnReplica = (id: string, env: Record<string, string>): Replica &
 };
 
 export const startReplica = async (id: string, env: Record<string, string>): Promise<Replica> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/background/replica.ts'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      SWITCHBOARD_CONFIG: '',
-      SWITCHBOARD_PLUGINS: './test/background/fixtures/bgtest',
-      REPLICA_ID: id,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d) => {
-    out += d;
-  });
-  const exited = once(child, 'exit');
+  const replica = spawnReplica(id, env);
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`replica ${id} did not start in 30 s:\n${out}`)), 30_000);
+    const t = setTimeout(() => reject(new Error(`replica ${id} did not start in 30 s:\n${replica.output()}`)), 30_000);
     const check = () => {
-      if (out.includes('ready\n')) {
+      if (replica.output().includes('ready\n')) {
         clearTimeout(t);
         resolve();
       }
     };
-    child.stdout?.on('data', check);
-    void exited.then(([code]) => {
+    replica.child.stdout?.on('data', check);
+    void replica.exited.then((code) => {
       clearTimeout(t);
-      reject(new Error(`replica ${id} exited with ${code}:\n${out}`));
+      reject(new Error(`replica ${id} exited with ${code}:\n${replica.output()}`));
     });
   });
-  return {
-    id,
-    child,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await exited;
-    },
-    kill: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+  return replica;
 };

@@ -33,9 +33,19 @@ const headerOf = (c: Context, incoming: IncomingMessage | undefined, name: strin
   return c.req.header(name);
 };
 
+/** Node's raw request message, when served by @hono/node-server (absent for `app.request()` in tests). */
+export const incomingOf = (c: Context): IncomingMessage | undefined => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+
 /** A request header (`name` lower-case), read cheaply on Node; see `headerOf`. */
-export const requestHeader = (c: Context, name: string): string | undefined =>
-  headerOf(c, (c.env as { incoming?: IncomingMessage } | undefined)?.incoming, name);
+export const requestHeader = (c: Context, name: string): string | undefined => headerOf(c, incomingOf(c), name);
+
+/** Sets the request's id: the caller's X-Request-Id if usable, a fresh UUID otherwise. */
+const assignRequestId = (c: Context, incoming: IncomingMessage | undefined): string => {
+  let id = headerOf(c, incoming, 'x-request-id');
+  if (id === undefined || !USABLE_ID.test(id)) id = randomUUID();
+  c.set('requestId', id);
+  return id;
+};
 
 const stampId = (c: Context) => {
   try {
@@ -58,11 +68,7 @@ export interface FrontDoor {
 /** Gives the request its id (the caller's X-Request-Id if usable): for responses no door built (404, 405). */
 export const ensureRequestId = (c: Context): string => {
   const known: string | undefined = c.get('requestId');
-  if (known !== undefined) return known;
-  let id = requestHeader(c, 'x-request-id');
-  if (id === undefined || !USABLE_ID.test(id)) id = randomUUID();
-  c.set('requestId', id);
-  return id;
+  return known ?? assignRequestId(c, incomingOf(c));
 };
 
 export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions): FrontDoor => {
@@ -88,13 +94,6 @@ export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions):
 
   const logLine = (c: Context, status: number, started: number) =>
     log.info({ method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - started) * 10) / 10 }, 'request');
-
-  const idFor = (c: Context, incoming: IncomingMessage | undefined): string => {
-    let id = headerOf(c, incoming, 'x-request-id');
-    if (id === undefined || !USABLE_ID.test(id)) id = randomUUID();
-    c.set('requestId', id);
-    return id;
-  };
 
   const middlewareBody = async (c: Context, next: Next, incoming: IncomingMessage | undefined): Promise<Response | undefined> => {
     const started = accessLog ? performance.now() : 0;
@@ -138,14 +137,14 @@ export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions):
 
   return {
     middleware: function frontDoor(c, next) {
-      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-      return requestScope.run(idFor(c, incoming), () => middlewareBody(c, next, incoming));
+      const incoming = incomingOf(c);
+      return requestScope.run(assignRequestId(c, incoming), () => middlewareBody(c, next, incoming));
     },
     wrap(handler) {
       // Without the access log nor a body to judge, the handler is called directly: the common GET.
       return function frontDoor(c) {
-        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-        const id = idFor(c, incoming);
+        const incoming = incomingOf(c);
+        const id = assignRequestId(c, incoming);
         if (!accessLog && (c.req.method === 'GET' || c.req.method === 'HEAD')) return requestScope.run(id, () => handler(c));
         return requestScope.run(id, () => wrapped(c, handler, incoming));
       };

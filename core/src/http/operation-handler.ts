@@ -3,14 +3,13 @@
  * operation's precompiled validators, run the plugin's handler, check its answer against the manifest (when
  * response validation is on) and serialize it. Errors are thrown and become problem+json in one place.
  */
-import type { IncomingMessage } from 'node:http';
 import type { Caller, Handler as PluginHandler } from '@switchboard/sdk';
 import type { Context, Handler } from 'hono';
 import type { CompiledBody, CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
 import { isJsonMediaType, toIssues } from '../validation/compile-operation.js';
 import { hasNonFinite, unsafeValue } from '../validation/unsafe-values.js';
 import { ANONYMOUS } from './context.js';
-import { requestHeader } from './front-door.js';
+import { incomingOf, requestHeader } from './front-door.js';
 import { HttpProblem, mapError } from './map-error.js';
 import { respond, respondJson } from './respond.js';
 
@@ -68,7 +67,7 @@ const unsupported = (spec: CompiledBody, type: string | undefined) =>
  * build a full fetch Request. Elsewhere (`app.request()` in tests) the Request is already a real one.
  */
 const mayHaveBody = (c: Context): boolean => {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const incoming = incomingOf(c);
   if (!incoming) return c.req.raw.body !== null && c.req.header('content-length') !== '0';
   const length = incoming.headers['content-length'];
   return length === undefined ? incoming.headers['transfer-encoding'] !== undefined : length !== '0';
@@ -191,7 +190,7 @@ export interface OperationHandlerOptions {
   readPath?: (raw: Record<string, string>) => Record<string, unknown>;
 }
 
-/** What runs around a keyed operation (see access/access-middleware.ts). */
+/** What runs around a keyed operation (see access/access-gate.ts). */
 export interface OperationGate {
   /** Admits the call (sets the caller) or throws its refusal; a promise only when it had to read the database. */
   check(c: Context): void | Promise<void>;

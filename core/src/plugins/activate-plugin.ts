@@ -6,7 +6,7 @@ import { type MikroORM, RequestContext } from '@mikro-orm/core';
 import { coreServices, type Handler } from '@switchboard/sdk';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { DependencyContainer } from 'tsyringe';
-import { accessGate } from '../access/access-middleware.js';
+import { accessGate } from '../access/access-gate.js';
 import type { Access } from '../access/create-access.js';
 import { assetDisabled } from '../access/gate.js';
 import type { FrontDoor } from '../http/front-door.js';

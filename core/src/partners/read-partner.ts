@@ -8,7 +8,7 @@ import { PLUGIN_BRAND, type PluginDefinition } from '@switchboard/sdk';
 import swagger2openapi from 'swagger2openapi';
 import { LoadError } from '../plugins/load-error.js';
 import type { PluginSource } from '../plugins/prepare-plugin.js';
-import { readManifest } from '../plugins/read-manifest.js';
+import { parseManifest, readManifest } from '../plugins/read-manifest.js';
 import { normalizeDocument } from './normalize-document.js';
 import { takePartnerMeta } from './partner-meta.js';
 import { createProxy } from './proxy.js';
@@ -18,6 +18,11 @@ export interface ReadPartnerOptions {
   log: Logger;
   /** Upstream deadline when the document sets none (HTTP_TIMEOUT_MS). */
   defaultTimeoutMs: number;
+  /**
+   * `live` proxies to the upstream; `mock` answers from the document's examples and schemas. Overrides the
+   * document's own setting (an operator's switch at runtime); absent, the document decides (default live).
+   */
+  mode?: 'live' | 'mock';
 }
 
 /** Swagger 2.0 → OpenAPI 3.0, in memory; `patch` fixes the small errors converters commonly meet. */
@@ -30,8 +35,24 @@ const convertSwagger = async (doc: Record<string, unknown>, file: string): Promi
   }
 };
 
-export const readPartner = async (file: string, { env, log, defaultTimeoutMs }: ReadPartnerOptions): Promise<PluginSource> => {
-  let doc = await readManifest(file);
+/** Reads a partner document file (PARTNERS_DIR). */
+export const readPartner = async (file: string, options: ReadPartnerOptions): Promise<PluginSource> =>
+  partnerSource(await readManifest(file), file, options);
+
+/**
+ * Parses a document uploaded as text (admin API); `name` stands for the file in errors (`name.json` parses as
+ * JSON, anything else as YAML, which JSON also is).
+ */
+export const readPartnerText = async (text: string, name: string, options: ReadPartnerOptions): Promise<PluginSource> =>
+  partnerSource(parseManifest(text, name), name, options);
+
+/** Turns a parsed partner document into a source; `file` names it in errors and logs. */
+export const partnerSource = async (
+  parsed: Record<string, unknown>,
+  file: string,
+  { env, log, defaultTimeoutMs }: ReadPartnerOptions,
+): Promise<PluginSource> => {
+  let doc = parsed;
   // Taken before conversion, which would otherwise have to carry it through.
   const meta = takePartnerMeta(doc, file, env);
   if (typeof doc.swagger === 'string' && doc.swagger.startsWith('2.')) doc = await convertSwagger(doc, file);

@@ -13,6 +13,7 @@ import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepar
 import { CORE_VERSION } from '../version.js';
 import { CLIENT_HELP, clientCommand } from '../web/client/client-command.js';
 import { ACCESS_HELP, accessCommands } from './access-commands.js';
+import { NEW_PLUGIN_HELP, newCommand } from './new-plugin.js';
 
 const HELP = `Switchboard ${CORE_VERSION}
 
@@ -24,6 +25,7 @@ Commands:
   migrate --status   List applied and pending migrations without changing anything
   check [plugin...]  Load plugins (default: the configured ones) without serving; print every load error
   version            Print the core version
+${NEW_PLUGIN_HELP}
 ${CLIENT_HELP}
 ${BACKGROUND_HELP}
 
@@ -90,6 +92,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     out(`wrote ${written.file} (${written.assets.join(', ')})`);
     return 0;
   },
+
+  new: (args) => newCommand(args, { out }),
 
   async version() {
     out(CORE_VERSION);

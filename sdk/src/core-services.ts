@@ -6,6 +6,7 @@ import type { Database } from './services/database.js';
 import type { EventBus } from './services/event-bus.js';
 import type { HttpClient } from './services/http-client.js';
 import type { Logger } from './services/logger.js';
+import type { Metrics } from './services/metrics.js';
 
 /** A plugin's configuration slice, validated against `info.x-switchboard.config` and frozen. */
 export type PluginConfig = Readonly<Record<string, unknown>>;
@@ -38,4 +39,6 @@ export const coreServices = {
   plugin: createServiceRef<PluginInfo>('core.plugin'),
   /** The plugin's queues (names prefixed with the asset id by the core). */
   queue: createServiceRef<QueueService>('core.queue'),
+  /** The plugin's Prometheus metrics, served on `/metrics` (names prefixed `switchboard_<asset id>_`). */
+  metrics: createServiceRef<Metrics>('core.metrics'),
 } as const;

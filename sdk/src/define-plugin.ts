@@ -37,6 +37,11 @@ export interface PluginSpec<Ops, D extends DepsMap> {
   start?: (services: ServicesOf<D>) => Promise<void> | void;
   /** Runs on shutdown after requests drained: release what `start` took. */
   stop?: (services: ServicesOf<D>) => Promise<void> | void;
+  /**
+   * Asked by `/readyz`: can the asset serve now? Return `true`, or a short reason why not (no secrets: the answer is
+   * public). A hook that throws or takes over a second counts as not ready. Absent: ready once started.
+   */
+  ready?: (services: ServicesOf<D>) => Promise<true | string> | true | string;
 }
 
 /** What `definePlugin` returns and the core loads. */

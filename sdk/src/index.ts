@@ -34,3 +34,4 @@ export type { Database } from './services/database.js';
 export type { EventBus, EventListener, PlatformEvent } from './services/event-bus.js';
 export type { HttpClient, HttpRequestInit } from './services/http-client.js';
 export type { LogFn, Logger } from './services/logger.js';
+export type { MetricCounter, MetricGauge, MetricHistogram, MetricLabels, MetricOptions, Metrics } from './services/metrics.js';

@@ -41,6 +41,11 @@ export interface AmqpQueueOptions {
   crashLimit?: number;
   /** How long accepted idempotency keys and crash counts are kept. */
   retentionMs?: number;
+  /**
+   * `quorum` declares replicated quorum queues (for a RabbitMQ cluster; AMQP_QUEUE_TYPE), `classic` (default) the
+   * single-node kind. A queue keeps the type it was first declared with: switching needs new queues.
+   */
+  queueType?: 'classic' | 'quorum';
 }
 
 const H_ATTEMPT = 'x-sb-attempt';
@@ -160,15 +165,16 @@ export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueA
     }
     await pending;
   };
+  const typed: Options.AssertQueue = options.queueType === 'quorum' ? { arguments: { 'x-queue-type': 'quorum' } } : {};
   const declare = (ch: Channel, queue: string) =>
     declareOnce(queue, async () => {
-      await ch.assertQueue(queue, { durable: true });
-      await ch.assertQueue(`${queue}.dead`, { durable: true });
+      await ch.assertQueue(queue, { durable: true, ...typed });
+      await ch.assertQueue(`${queue}.dead`, { durable: true, ...typed });
     });
   const declareDelay = async (ch: Channel, queue: string, kind: 'retry' | 'delay', ms: number) => {
     const name = `${queue}.${kind}.${ms}`;
     await declareOnce(name, () =>
-      ch.assertQueue(name, { durable: true, messageTtl: ms, deadLetterExchange: '', deadLetterRoutingKey: queue }),
+      ch.assertQueue(name, { durable: true, messageTtl: ms, deadLetterExchange: '', deadLetterRoutingKey: queue, ...typed }),
     );
     return name;
   };
@@ -447,6 +453,7 @@ export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueA
 
   return {
     kind: 'rabbitmq',
+    connected: () => pub !== null,
     async publish(queue: string, payload: unknown, { idempotencyKey, delayMs }: PublishOptions): Promise<PublishResult> {
       if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200) {
         throw new Error('publish needs an idempotencyKey of 1 to 200 characters');

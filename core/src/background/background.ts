@@ -40,7 +40,16 @@ export interface BackgroundProblem {
 
 export type BackgroundConfig = Pick<
   CoreConfig,
-  'databaseUrl' | 'queueAdapter' | 'amqpUrl' | 'replicaId' | 'jobLeaseMs' | 'schedulerPollMs' | 'queueLeaseMs' | 'queuePollMs' | 'drainMs'
+  | 'databaseUrl'
+  | 'queueAdapter'
+  | 'amqpUrl'
+  | 'amqpQueueType'
+  | 'replicaId'
+  | 'jobLeaseMs'
+  | 'schedulerPollMs'
+  | 'queueLeaseMs'
+  | 'queuePollMs'
+  | 'drainMs'
 >;
 
 export interface Background {
@@ -74,7 +83,14 @@ export const createBackground = async (config: BackgroundConfig, orm: MikroORM, 
   const bgLog = log.child({ component: 'background', replica: config.replicaId });
   const queue: QueueAdapter =
     config.queueAdapter === 'rabbitmq' && config.amqpUrl
-      ? await createAmqpQueue({ url: config.amqpUrl, log: bgLog, store, drainMs: config.drainMs, isAssetEnabled })
+      ? await createAmqpQueue({
+          url: config.amqpUrl,
+          log: bgLog,
+          store,
+          drainMs: config.drainMs,
+          isAssetEnabled,
+          queueType: config.amqpQueueType,
+        })
       : createEmbeddedQueue({
           store,
           log: bgLog,

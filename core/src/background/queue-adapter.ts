@@ -32,6 +32,8 @@ export interface QueueDepth {
 
 export interface QueueAdapter {
   readonly kind: 'embedded' | 'rabbitmq';
+  /** Whether a broker connection is up now (for `/readyz`); absent for the embedded queue, which is the database. */
+  connected?(): boolean;
   /** Resolves once the message is durable (committed, or confirmed by the broker). `queue` is the physical name. */
   publish(queue: string, payload: unknown, options: PublishOptions): Promise<PublishResult>;
   /** Starts consuming for these workers. */

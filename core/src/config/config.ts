@@ -43,10 +43,16 @@ export interface CoreConfig {
   accessPollMs: number;
   /** AUTH_ATTEMPTS_PER_MINUTE: sign-ups and sign-ins allowed per minute from one client address, each. */
   authAttemptsPerMinute: number;
+  /** METRICS: serve Prometheus metrics on `/metrics` (default on). */
+  metrics: boolean;
+  /** METRICS_TOKEN: when set, `/metrics` wants `Authorization: Bearer <token>`; a secret, never logged. */
+  metricsToken: string | null;
   /** `embedded` (the database) or `rabbitmq` (needs `amqpUrl`). */
   queueAdapter: 'embedded' | 'rabbitmq';
   /** `amqp://user:pass@host:5672/vhost`; a secret: never logged. */
   amqpUrl: string | null;
+  /** AMQP_QUEUE_TYPE: `classic` (default) or `quorum` (replicated, for a RabbitMQ cluster). */
+  amqpQueueType: 'classic' | 'quorum';
   /** Names this replica in job leases and run history. */
   replicaId: string;
   /** A job's lease: how soon another replica takes over the tick of a holder that died. */

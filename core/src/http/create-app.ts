@@ -2,6 +2,7 @@
  * @module The Hono application: the front door (request id, scope, body limit, access log) → routes; every error
  * and every unmatched request ends as problem+json (404, or 405 with `Allow` when another method would match).
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@switchboard/sdk';
 import { Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
@@ -24,10 +25,12 @@ export interface AppOptions {
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** The operator console and the developer portal (core/src/web), when the access layer is on. */
   web?: WebMount[];
+  /** `/metrics` (Prometheus), unless METRICS=off; behind a bearer token when METRICS_TOKEN is set. */
+  metrics?: { render: () => Promise<{ contentType: string; body: string }>; token: string | null };
 }
 
 /** Builds the application. */
-export const createApp = ({ log, door, plugins, documentJson, ready, web = [] }: AppOptions): Hono => {
+export const createApp = ({ log, door, plugins, documentJson, ready, web = [], metrics }: AppOptions): Hono => {
   const app = new Hono();
   // Not `app.use('*')`: operation routes wrap the door into their one handler (one frame less per call).
   for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/*']) app.use(path, door.middleware);
@@ -37,6 +40,24 @@ export const createApp = ({ log, door, plugins, documentJson, ready, web = [] }:
     const r = await ready();
     return c.json({ status: r.ok ? 'ready' : 'not ready', checks: r.checks }, r.ok ? 200 : 503);
   });
+  if (metrics) {
+    app.use('/metrics', door.middleware);
+    const expected = metrics.token ? Buffer.from(`Bearer ${metrics.token}`) : null;
+    app.get('/metrics', async (c) => {
+      if (expected) {
+        const given = Buffer.from(c.req.header('authorization') ?? '');
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return problemResponse(
+            c,
+            { status: 401, code: 'METRICS_TOKEN_INVALID', title: 'Unauthorized', detail: 'Send Authorization: Bearer <METRICS_TOKEN>.' },
+            { 'www-authenticate': 'Bearer realm="metrics"' },
+          );
+        }
+      }
+      const { contentType, body } = await metrics.render();
+      return c.body(body, 200, { 'content-type': contentType });
+    });
+  }
   app.get('/openapi.json', (c) => c.body(documentJson(), 200, { 'content-type': 'application/json; charset=utf-8' }));
   app.route('/docs', docsRoutes());
   for (const plugin of plugins) app.route(plugin.prepared.meta.basePath, plugin.routes);
@@ -68,11 +89,17 @@ export const createApp = ({ log, door, plugins, documentJson, ready, web = [] }:
       detail: `No route for ${c.req.method} ${c.req.path}.`,
     });
   });
+  let lastOutageLog = 0;
   app.onError((err, c) => {
     const reqId = ensureRequestId(c);
     const { problem, headers, internal } = mapError(err);
     // Logged outside the request's scope (the error left it): name the request id explicitly.
     if (internal) log.error({ err, reqId, method: c.req.method, path: c.req.path }, 'request failed');
+    else if (problem.code === 'DATABASE_UNAVAILABLE' && Date.now() - lastOutageLog > 5000) {
+      // Once per five seconds, not once per request: an outage must not flood the log.
+      lastOutageLog = Date.now();
+      log.warn({ reqId, code: (err as { code?: string }).code }, 'the database is unreachable; answering 503');
+    }
     return problemResponse(c, problem, headers);
   });
   return app;

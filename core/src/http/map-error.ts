@@ -1,5 +1,6 @@
 /** @module The one place that maps domain errors (thrown by plugins and the core) to HTTP. */
 import { type DomainError, isDomainError } from '@switchboard/sdk';
+import { isDatabaseUnavailable } from '../db/database-unavailable.js';
 import type { Problem } from './problem.js';
 
 const BY_KIND: Record<DomainError['kind'], { status: number; title: string }> = {
@@ -34,7 +35,9 @@ export interface MappedError {
 
 /** Maps any thrown value to a problem. Unknown errors become a 500 that reveals nothing of the internals. */
 export const mapError = (err: unknown): MappedError => {
-  if (err instanceof HttpProblem) return { problem: err.problem, headers: err.headers, internal: err.problem.status >= 500 };
+  // Only a 500 is ours to investigate: a 502/503/504 says an upstream, a dependency or an operator's switch
+  // (ASSET_DISABLED) refused, and logging each such answer with a stack would flood the log during an outage.
+  if (err instanceof HttpProblem) return { problem: err.problem, headers: err.headers, internal: err.problem.status === 500 };
   if (isDomainError(err)) {
     const { status, title } = BY_KIND[err.kind] ?? { status: 500, title: 'Internal Server Error' };
     const headers: Record<string, string> = {};
@@ -44,6 +47,19 @@ export const mapError = (err: unknown): MappedError => {
       problem: { status, code: err.code, title, detail: err.message, ...(err.details ? { details: err.details } : {}) },
       headers,
       internal: status >= 500 && err.kind !== 'unavailable',
+    };
+  }
+  if (isDatabaseUnavailable(err)) {
+    return {
+      problem: {
+        status: 503,
+        code: 'DATABASE_UNAVAILABLE',
+        title: 'Service Unavailable',
+        detail: 'The database cannot be reached right now; retry shortly.',
+      },
+      headers: { 'retry-after': '1' },
+      // Not a defect: the outage is logged once per interval by the app, and shows on /readyz and /metrics.
+      internal: false,
     };
   }
   return {

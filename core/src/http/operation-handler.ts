@@ -5,6 +5,7 @@
  */
 import type { Caller, Handler as PluginHandler } from '@switchboard/sdk';
 import type { Context, Handler } from 'hono';
+import type { OperationMeter } from '../metrics/operation-meter.js';
 import type { CompiledBody, CompiledOperation, ValidationIssue } from '../validation/compile-operation.js';
 import { isJsonMediaType, toIssues } from '../validation/compile-operation.js';
 import { hasNonFinite, unsafeValue } from '../validation/unsafe-values.js';
@@ -188,6 +189,8 @@ export interface OperationHandlerOptions {
   passthrough?: boolean;
   /** Reads the path parameters when Hono's cannot be used as they are (segments mixing text and templates). */
   readPath?: (raw: Record<string, string>) => Record<string, unknown>;
+  /** Counts answers by status and their latency for `/metrics`. */
+  meter?: OperationMeter;
 }
 
 /** What runs around a keyed operation (see access/access-gate.ts). */
@@ -263,18 +266,45 @@ export const createOperationHandler = ({
   gate,
   passthrough = false,
   readPath,
+  meter,
 }: OperationHandlerOptions): Handler => {
   const mode = { passthrough, readPath };
-  if (!gate) return (c) => serve(c, op, handler, runInScope, responseValidation, checkAvailable, mode);
+  if (!gate) {
+    if (!meter) return (c) => serve(c, op, handler, runInScope, responseValidation, checkAvailable, mode);
+    return async function metered(c) {
+      const started = performance.now();
+      try {
+        const res = await serve(c, op, handler, runInScope, responseValidation, checkAvailable, mode);
+        meter.record(res.status, started);
+        return res;
+      } catch (err) {
+        meter.record(mapError(err).problem.status, started);
+        throw err;
+      }
+    };
+  }
   return async function gated(c) {
-    const admitted = gate.check(c);
-    if (admitted !== undefined) await admitted;
+    const started = meter ? performance.now() : 0;
+    try {
+      const admitted = gate.check(c);
+      if (admitted !== undefined) await admitted;
+    } catch (err) {
+      if (meter) {
+        const { problem } = mapError(err);
+        meter.refused(problem.code);
+        meter.record(problem.status, started);
+      }
+      throw err;
+    }
     try {
       const res = await serve(c, op, handler, runInScope, responseValidation, undefined, mode);
       gate.done(c, res.status);
+      meter?.record(res.status, started);
       return res;
     } catch (err) {
-      gate.done(c, mapError(err).problem.status);
+      const status = mapError(err).problem.status;
+      gate.done(c, status);
+      meter?.record(status, started);
       throw err;
     }
   };

@@ -17,10 +17,12 @@ import { operatorMiddleware } from '../access/operator-middleware.js';
 import { sessionMiddleware } from '../access/session-middleware.js';
 import { type Background, createBackground } from '../background/background.js';
 import type { CoreConfig } from '../config/config.js';
-import { createOrm, migrate, ormOptionsFor, pingDatabase } from '../db/create-orm.js';
+import { createOrm, migrate, ormOptionsFor } from '../db/create-orm.js';
 import { createApp } from '../http/create-app.js';
 import { frontDoor } from '../http/front-door.js';
 import { createLogger } from '../logging/create-logger.js';
+import { backgroundGauges } from '../metrics/background-gauges.js';
+import { createPlatformMetrics, type PlatformMetrics } from '../metrics/platform-metrics.js';
 import { type MergeInput, mergeDocuments } from '../openapi/merge-documents.js';
 import { loadPartners } from '../partners/load-partners.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
@@ -28,7 +30,9 @@ import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { warmValidators } from '../plugins/warm-validators.js';
 import type { CompiledOperation } from '../validation/compile-operation.js';
+import { CORE_VERSION } from '../version.js';
 import { webRoutes } from '../web/index.js';
+import { readiness } from './readiness.js';
 
 /** The admin API's module: a plugin of the core itself. */
 const ADMIN_API = fileURLToPath(new URL('../access/admin-api/src/plugin.ts', import.meta.url));
@@ -53,6 +57,8 @@ export interface Platform {
   bootstrap: BootstrapResult;
   /** Jobs, workers and the queue (operators reach them through the admin API's `background` operations). */
   background: Background;
+  /** The Prometheus registry served on `/metrics`. */
+  metrics: PlatformMetrics;
   /** Drains background work, runs the plugins' stop hooks and closes the database. */
   close(): Promise<void>;
 }
@@ -74,6 +80,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     log.error({ code: e.code, file: e.file, pointer: e.pointer, plugin: specifier }, e.message);
   };
 
+  const metrics = createPlatformMetrics({ version: CORE_VERSION, replica: config.replicaId });
   const door = frontDoor({ log, accessLog: config.accessLog, bodyLimitBytes: config.bodyLimitBytes });
   const prepared: PreparedPlugin[] = [];
   const claims = newClaims();
@@ -128,8 +135,9 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     await orm.close(true);
     throw new Error(`cannot start the queue (${config.queueAdapter}): ${(e as Error).message}`, { cause: e });
   }
+  backgroundGauges(metrics, background.admin);
   const root = container.createChildContainer();
-  registerCoreServices(root, { log, events: new PlatformEventBus(log), orm: () => orm, queue: () => background.queue });
+  registerCoreServices(root, { log, events: new PlatformEventBus(log), orm: () => orm, queue: () => background.queue, metrics });
   const plugins: ActivePlugin[] = [];
   const assetList = () =>
     plugins.map((p) => ({ id: p.prepared.meta.id, title: p.prepared.meta.title, basePath: p.prepared.meta.basePath }));
@@ -156,6 +164,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
         responseValidation: config.responseValidation,
         access,
         door,
+        metrics: metrics.requests,
       });
       await active.prepared.definition.start?.(active.services as never);
       plugins.push(active);
@@ -203,6 +212,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
           responseValidation: config.responseValidation,
           guard,
           door,
+          metrics: metrics.requests,
         }),
       );
     }
@@ -238,13 +248,8 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
           authAttemptsPerMinute: config.authAttemptsPerMinute,
         })
       : [],
-    ready: async () => {
-      const ok = await pingDatabase(orm).then(
-        () => true,
-        () => false,
-      );
-      return { ok, checks: { database: ok ? 'ok' : 'unreachable' } };
-    },
+    ready: readiness({ orm, queue: background.queue, plugins: () => plugins, loadErrors }),
+    metrics: config.metrics ? { render: () => metrics.render(), token: config.metricsToken } : undefined,
   });
   // Lazily prepared validators compile now, in the background, so the first calls need not wait for them.
   const warming = warmValidators(
@@ -264,6 +269,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     background,
     access,
     bootstrap,
+    metrics,
     async close() {
       warming.stop();
       try {

@@ -11,6 +11,7 @@ import type { Access } from '../access/create-access.js';
 import { assetDisabled } from '../access/gate.js';
 import type { FrontDoor } from '../http/front-door.js';
 import { createOperationHandler } from '../http/operation-handler.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
 import { PLUGIN_SCOPE, type PluginScope } from '../services/register-services.js';
 import type { CompiledOperation } from '../validation/compile-operation.js';
 import { LoadError } from './load-error.js';
@@ -35,6 +36,8 @@ export interface ActivateOptions {
   responseValidation: boolean;
   /** Wrapped into every operation's handler: request id, scope, body limit, access log. */
   door: FrontDoor;
+  /** Where each operation's answers and latency are counted for `/metrics`. */
+  metrics?: RequestMetrics;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
@@ -89,7 +92,7 @@ export const mixedSegments = (path: string): ((raw: Record<string, string>) => R
 /** Activates a plugin; throws LoadError. */
 export const activatePlugin = (
   prepared: PreparedPlugin,
-  { root, orm, httpTimeoutMs, responseValidation, access, guard, door }: ActivateOptions,
+  { root, orm, httpTimeoutMs, responseValidation, access, guard, door, metrics }: ActivateOptions,
 ): ActivePlugin => {
   const { definition, meta, moduleFile, manifestFile } = prepared;
   const container = root.createChildContainer();
@@ -154,6 +157,7 @@ export const activatePlugin = (
       gate,
       passthrough: prepared.passthrough,
       readPath: mixedSegments(op.path),
+      meter: metrics?.meter(meta.id, op.operationId),
     });
     const path = toHonoPath(op.path);
     const method = op.method.toUpperCase();

@@ -8,6 +8,7 @@ import { coreServices } from '@switchboard/sdk';
 import { type DependencyContainer, instancePerContainerCachingFactory } from 'tsyringe';
 import type { QueueAdapter } from '../background/queue-adapter.js';
 import { scopedQueue } from '../background/scoped-queue.js';
+import type { PlatformMetrics } from '../metrics/platform-metrics.js';
 import type { PlatformEventBus } from './event-bus.js';
 import { createHttpClient } from './http-client.js';
 
@@ -27,6 +28,8 @@ export interface CoreServiceDeps {
   orm: () => MikroORM;
   /** The queue adapter (embedded or RabbitMQ); each plugin sees its own prefixed queues. */
   queue: () => QueueAdapter;
+  /** The platform's Prometheus registry; each plugin gets metrics prefixed with its asset id. */
+  metrics: PlatformMetrics;
 }
 
 /** Registers every core service factory in `root`. */
@@ -45,4 +48,5 @@ export const registerCoreServices = (root: DependencyContainer, deps: CoreServic
   // The global EntityManager resolves to the request's fork inside RequestContext (see activate-plugin.ts).
   perPlugin(coreServices.database.id, () => deps.orm().em);
   perPlugin(coreServices.queue.id, (s) => scopedQueue(s.info.id, deps.queue));
+  perPlugin(coreServices.metrics.id, (s) => deps.metrics.forAsset(s.info.id));
 };

@@ -33,11 +33,12 @@ export default definePlugin<operations>()({
     log: coreServices.logger,
     config: coreServices.config.as<DpaasConfig>(),
     plugin: coreServices.plugin,
+    metrics: coreServices.metrics,
   },
   handlers: dpaasHandlers,
-  start: ({ config, log }) => {
+  start: ({ config, log, metrics }) => {
     // Never the credentials: the endpoint is enough to tell deployments apart.
-    const { driver } = providerFor(config);
+    const { driver } = providerFor(config, metrics);
     log.info(
       { driver: driver.name, endpoint: config.driver === 'cloudstack' ? config.cloudstack?.endpoint : undefined },
       'dpaas driver ready',

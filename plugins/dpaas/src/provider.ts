@@ -5,10 +5,12 @@
  * create and resize, and catalogues change rarely.
  */
 
+import type { Metrics } from '@switchboard/sdk';
 import { type DpaasConfig, driverConfigOf } from './config.js';
 import type { Offering, Zone } from './driver/catalogue.js';
 import type { ComputeDriver } from './driver/compute-driver.js';
 import { createDriver } from './driver/create-driver.js';
+import { instrumentDriver } from './driver/instrument-driver.js';
 
 const CATALOGUE_TTL_MS = 60_000;
 
@@ -35,11 +37,15 @@ const cached = <T>(load: () => Promise<T>) => {
   };
 };
 
-/** The provider for this config slice, made on first use. */
-export const providerFor = (config: Readonly<DpaasConfig>): Provider => {
+/**
+ * The provider for this config slice, made on first use (when the handlers are built, which pass the plugin's
+ * metrics: every provider call is then counted, the jobs' included).
+ */
+export const providerFor = (config: Readonly<DpaasConfig>, metrics?: Metrics): Provider => {
   let provider = providers.get(config);
   if (!provider) {
-    const driver = createDriver(driverConfigOf(config));
+    const created = createDriver(driverConfigOf(config));
+    const driver = metrics ? instrumentDriver(created, metrics) : created;
     provider = { driver, zones: cached(() => driver.listZones()), offerings: cached(() => driver.listOfferings()) };
     providers.set(config, provider);
   }

@@ -6,6 +6,7 @@ import {
   InputError,
   isDomainError,
   type Logger,
+  type Metrics,
   NotFoundError,
   type PluginInfo,
 } from '@switchboard/sdk';
@@ -25,6 +26,7 @@ export interface Deps {
   log: Logger;
   config: Readonly<DpaasConfig>;
   plugin: PluginInfo;
+  metrics: Metrics;
 }
 
 export type Part<K extends keyof operations> = Pick<Handlers<operations>, K>;
@@ -41,7 +43,7 @@ export interface Ctx extends Deps {
 }
 
 export const makeCtx = (deps: Deps): Ctx => {
-  const provider = providerFor(deps.config);
+  const provider = providerFor(deps.config, deps.metrics);
   return {
     ...deps,
     provider,

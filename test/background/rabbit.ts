@@ -3,6 +3,7 @@
  * laptop skips with the reason), and clean-up of the queues a run declared (their names carry the run's suffix).
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { isCi } from '../support/backends.js';
@@ -62,4 +63,31 @@ export const restartBroker = async (): Promise<number> => {
     await run('rabbitmqctl', ['await_startup']);
   }
   return Date.now() - t0;
+};
+
+/**
+ * A RabbitMQ virtual host of its own (made with `rabbitmqctl`), so a run's queues never meet another run's consumers
+ * on the same broker: plugins whose queue names are fixed (push) need it. Without a usable `rabbitmqctl`, `onFallback`
+ * hears why and the default virtual host is used.
+ */
+export const createRabbitVhost = async (
+  prefix: string,
+  baseUrl: string = AMQP_URL,
+  onFallback: (why: string) => void = () => {},
+): Promise<{ vhost: string | null; url: string; drop: () => Promise<void> }> => {
+  const vhost = `${prefix}-${randomBytes(4).toString('hex')}`;
+  try {
+    await run('rabbitmqctl', ['add_vhost', vhost], { timeout: 30_000 });
+    await run('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], { timeout: 30_000 });
+  } catch (e) {
+    onFallback((e as Error).message.split('\n')[0]);
+    return { vhost: null, url: baseUrl, drop: async () => {} };
+  }
+  return {
+    vhost,
+    url: `${baseUrl.replace(/\/$/, '')}/${encodeURIComponent(vhost)}`,
+    drop: async () => {
+      await run('rabbitmqctl', ['delete_vhost', vhost], { timeout: 30_000 });
+    },
+  };
 };

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
+import { createRabbitVhost } from '../background/rabbit.js';
 import { FAKE_CATALOGUE, type FakeCloudStack, startFakeCloudStack } from '../fakes/cloudstack/index.js';
 import { writeEchoPartner } from '../partner/echo-document.js';
 import { type EchoUpstream, startEchoUpstream } from '../partner/echo-upstream.js';
@@ -96,23 +97,10 @@ export const fleetUnavailable = async (): Promise<string | null> => {
 };
 
 /** A virtual host of its own, so that the fleet's queues never meet another run's consumers on the same broker. */
-const createVhost = async (log: (line: string) => void): Promise<{ vhost: string | null; url: string; drop: () => Promise<void> }> => {
-  const vhost = `sb-fleet-${randomBytes(4).toString('hex')}`;
-  try {
-    await run('rabbitmqctl', ['add_vhost', vhost], { timeout: 30_000 });
-    await run('rabbitmqctl', ['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*'], { timeout: 30_000 });
-  } catch (e) {
-    log(`rabbitmqctl is not usable (${(e as Error).message.split('\n')[0]}): the fleet shares the default virtual host`);
-    return { vhost: null, url: AMQP_BASE_URL, drop: async () => {} };
-  }
-  return {
-    vhost,
-    url: `${AMQP_BASE_URL.replace(/\/$/, '')}/${encodeURIComponent(vhost)}`,
-    drop: async () => {
-      await run('rabbitmqctl', ['delete_vhost', vhost], { timeout: 30_000 });
-    },
-  };
-};
+const createVhost = (log: (line: string) => void) =>
+  createRabbitVhost('sb-fleet', AMQP_BASE_URL, (why) =>
+    log(`rabbitmqctl is not usable (${why}): the fleet shares the default virtual host`),
+  );
 
 const waitReady = async (r: FleetReplica, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;

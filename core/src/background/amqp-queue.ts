@@ -33,6 +33,12 @@ export interface AmqpQueueOptions {
   store?: BackgroundStore;
   /** How long `publish` waits for the broker (while reconnecting) before it fails. */
   publishTimeoutMs?: number;
+  /**
+   * How long a `publish` that finds the connection already down waits for it to come back before it fails with 503
+   * QUEUE_UNAVAILABLE (default 1 s): long enough to ride out a reconnect, short enough that callers are not held
+   * for the whole `publishTimeoutMs` while the broker is away.
+   */
+  connectWaitMs?: number;
   drainMs?: number;
   isAssetEnabled?: (assetId: string) => boolean;
   /** How often consumers of disabled assets are paused / resumed. */
@@ -91,6 +97,7 @@ const deadLetterOf = (queue: string, msg: Message): DeadLetter => {
 export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueAdapter & { close(): Promise<void> }> => {
   const { log } = options;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+  const connectWaitMs = options.connectWaitMs ?? 1000;
   // A live publish holds its claim for at most its timeout; one older than this belongs to a publisher that died.
   const staleClaimMs = 2 * publishTimeoutMs + 10_000;
   const drainMs = options.drainMs ?? 10_000;
@@ -354,7 +361,8 @@ export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueA
   };
 
   /** Publishes one message with confirms, re-publishing across a reconnection until `deadline`. */
-  const send = async (queue: string, body: Buffer, props: Options.Publish, delayMs: number | undefined, deadline: number) => {
+  const send = async (queue: string, body: Buffer, props: Options.Publish, delayMs: number | undefined, until: number) => {
+    let deadline = until;
     for (;;) {
       const ch = pub ?? (await publishChannel(deadline));
       try {
@@ -366,6 +374,8 @@ export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueA
         // The channel died under us (broker restart) or the broker refused the message: the broker may or may not
         // have it, so publishing it again can duplicate it — at-least-once, which is why workers get the key.
         if (Date.now() >= deadline || stopping) throw unavailable(`the broker did not confirm the message: ${(err as Error).message}`, err);
+        // The connection is gone: wait for it as briefly as a publish that found it gone.
+        if (!pub) deadline = Math.min(deadline, Date.now() + connectWaitMs);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -459,7 +469,7 @@ export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueA
         throw new Error('publish needs an idempotencyKey of 1 to 200 characters');
       }
       const body = Buffer.from(JSON.stringify(payload ?? null));
-      const deadline = Date.now() + publishTimeoutMs;
+      const deadline = Date.now() + (pub ? publishTimeoutMs : Math.min(publishTimeoutMs, connectWaitMs));
       if (!keys) {
         const id = randomUUID();
         await send(queue, body, { messageId: id, correlationId: idempotencyKey }, delayMs, deadline);

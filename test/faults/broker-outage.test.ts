@@ -5,10 +5,11 @@
  * in the database; publishing fails fast and the release job publishes what is owed), `/readyz` says the broker is
  * unreachable; afterwards every accepted send is delivered to every recipient, without a restart.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPlatform, type TestPlatform } from '../../core/src/testing/index.js';
 import { createRabbitVhost, rabbitUnavailable } from '../background/rabbit.js';
+import { serviceAccountFor } from '../support/service-account.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const why = await rabbitUnavailable('broker outage');
@@ -49,16 +50,7 @@ describe.skipIf(why !== null)('a broker outage under load', () => {
   };
 
   it('accepts sends fast while the broker is away and delivers every one afterwards', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const serviceAccount = {
-      type: 'service_account',
-      project_id: 'outage-project',
-      private_key_id: randomBytes(20).toString('hex'),
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      client_email: 'outage@outage-project.iam.gserviceaccount.com',
-      client_id: '100000000000000000002',
-      token_uri: 'https://oauth2.googleapis.com/token',
-    };
+    const serviceAccount = serviceAccountFor('outage-project');
     expect((await call('PUT', '/credentials/fcm', { serviceAccount })).status).toBe(200);
     for (let i = 0; i < 3; i++) {
       expect((await call('POST', '/devices', { platform: 'android', token: `outage-device-${i}`, userId: 'bob' })).status).toBe(201);

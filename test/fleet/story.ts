@@ -5,7 +5,8 @@
  * replicas. Each step throws a StoryError naming the request, the answer and the replica when something is wrong.
  * `npm run fleet` and test/fleet/fleet.test.ts both run it.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { serviceAccountFor } from '../support/service-account.js';
 import type { Fleet } from './fleet.js';
 import { type Answer, type Body, expectStatus, explain, HttpClient, StoryError } from './http-client.js';
 
@@ -270,16 +271,7 @@ export const runStory = async (fleet: Fleet, { onStep }: StoryOptions = {}): Pro
 
   // --- Push: credentials, devices, a send and its delivery report ------------------------------------------------
   await step('push: upload credentials, register devices, send, delivery report completed', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const serviceAccount = {
-      type: 'service_account',
-      project_id: 'fleet-project',
-      private_key_id: randomBytes(20).toString('hex'),
-      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      client_email: 'fleet@fleet-project.iam.gserviceaccount.com',
-      client_id: '100000000000000000001',
-      token_uri: 'https://oauth2.googleapis.com/token',
-    };
+    const serviceAccount = serviceAccountFor('fleet-project');
     const up = expectStatus(
       await http.call(proxy, 'PUT', '/api/push/credentials/fcm', { ...auth, json: { serviceAccount } }),
       200,

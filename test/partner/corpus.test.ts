@@ -51,7 +51,7 @@ beforeAll(async () => {
   for (const { file, id } of CORPUS) {
     withBlock(join(CORPUS_DIR, file), dir, file, { id, upstream: { baseUrl: `${upstream.url}${upstreamPrefix(id)}` } });
   }
-  platform = await startTestPlatform({ plugins: [], overrides: { partnersDir: dir } });
+  platform = await startTestPlatform({ plugins: [], overrides: { partnersDir: dir, partnerAllowedHosts: ['127.0.0.1'] } });
   merged = await (await platform.call('GET', '/openapi.json', { as: 'anonymous' })).json();
 }, 60_000);
 

@@ -16,6 +16,8 @@ import { echoDocument } from './echo-document.js';
 import { type EchoUpstream, startEchoUpstream } from './echo-upstream.js';
 
 const ok = { description: 'ok' };
+/** The loopback upstreams of these tests, allowed as PARTNER_ALLOWED_HOSTS would. */
+const LOOPBACK = ['127.0.0.1'];
 /** A `${NAME}` secret reference, as a partner document writes it. */
 const envRef = (name: string) => `\${${name}}`;
 
@@ -118,7 +120,7 @@ describe('loading partner files', () => {
       writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
     }
     const prepare = { rootDir: dir, pluginConfig: {}, configSources: {}, compileResponses: false };
-    return loadPartners({ dir, claims: newClaims(), prepare, log, env, defaultTimeoutMs: 1000 });
+    return loadPartners({ dir, claims: newClaims(), prepare, log, env, defaultTimeoutMs: 1000, allowedHosts: LOOPBACK });
   };
   const upstream = { baseUrl: 'http://127.0.0.1:1', auth: { type: 'none' } };
 
@@ -130,6 +132,7 @@ describe('loading partner files', () => {
       log,
       env: {},
       defaultTimeoutMs: 1000,
+      allowedHosts: LOOPBACK,
     });
     expect(none).toEqual({ prepared: [], errors: [] });
   });
@@ -148,6 +151,11 @@ describe('loading partner files', () => {
         'f-good.json': good,
         'g-dup.json': echoDocument({ id: 'good', upstream }),
         'h-url.json': echoDocument({ id: 'url', upstream: { baseUrl: envRef('BASE'), auth: { type: 'none' } } }),
+        'i-retries.json': echoDocument({ id: 'retries', upstream: { ...upstream, retries: { max: 11 } } }),
+        'j-limits.json': echoDocument({ id: 'limits', upstream: { ...upstream, limits: { responseBytes: 0 } } }),
+        'k-breaker.json': echoDocument({ id: 'breaker', upstream: { ...upstream, circuitBreaker: { failures: 3, after: 1 } } }),
+        'l-no-upstream.json': echoDocument({ id: 'no-upstream' }),
+        'm-mode.json': echoDocument({ id: 'mode', mode: 'replay', upstream }),
       },
       { BASE: 'ftp://files' },
     );
@@ -161,6 +169,11 @@ describe('loading partner files', () => {
       ['e-version.json', 'MANIFEST_UNSUPPORTED_VERSION', '/swagger'],
       ['g-dup.json', 'DUPLICATE_ASSET_ID', '/info/x-switchboard/id'],
       ['h-url.json', 'XSB_INVALID', '/x-switchboard/upstream/baseUrl'],
+      ['i-retries.json', 'XSB_INVALID', '/x-switchboard/upstream/retries/max'],
+      ['j-limits.json', 'XSB_INVALID', '/x-switchboard/upstream/limits/responseBytes'],
+      ['k-breaker.json', 'XSB_INVALID', '/x-switchboard/upstream/circuitBreaker/after'],
+      ['l-no-upstream.json', 'XSB_INVALID', '/x-switchboard'],
+      ['m-mode.json', 'XSB_INVALID', '/x-switchboard/mode'],
     ]);
     expect(errors[2].error.message).toContain('environment variable NOT_SET is not set');
   });
@@ -176,7 +189,15 @@ describe('loading partner files', () => {
     withBlock(join(CORPUS_DIR, 'digitalocean-public-v2.yaml'), dir, 'do.yaml', { id: 'digitalocean', upstream });
     warnings.length = 0;
     const prepare = { rootDir: dir, pluginConfig: {}, configSources: {}, compileResponses: false, lazyValidators: true };
-    const { prepared, errors } = await loadPartners({ dir, claims: newClaims(), prepare, log, env: {}, defaultTimeoutMs: 1000 });
+    const { prepared, errors } = await loadPartners({
+      dir,
+      claims: newClaims(),
+      prepare,
+      log,
+      env: {},
+      defaultTimeoutMs: 1000,
+      allowedHosts: LOOPBACK,
+    });
     expect(errors).toEqual([]);
     for (const op of prepared[0].operations) op.compileNow();
     expect(warnings.filter((w) => w.code === 'SCHEMA_COMPILE_FAILED')).toEqual([]);

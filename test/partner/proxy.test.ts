@@ -64,7 +64,10 @@ beforeAll(async () => {
   // Nothing listens on port 9 (discard) of loopback: a refused connection.
   writeEchoPartner(dir, 'echo-down.json', { id: 'echo-down', upstream: { baseUrl: 'http://127.0.0.1:9', auth: { type: 'none' } } });
   writeEchoPartner(dir, 'echo-slow.json', { id: 'echo-slow', upstream: { ...up({ type: 'none' }), timeoutMs: 150 } });
-  platform = await startTestPlatform({ plugins: [], overrides: { partnersDir: dir, logLevel: 'debug' } });
+  platform = await startTestPlatform({
+    plugins: [],
+    overrides: { partnersDir: dir, logLevel: 'debug', partnerAllowedHosts: ['127.0.0.1'] },
+  });
 });
 
 afterAll(async () => {

@@ -14,6 +14,7 @@ import { CORE_VERSION } from '../version.js';
 import { CLIENT_HELP, clientCommand } from '../web/client/client-command.js';
 import { ACCESS_HELP, accessCommands } from './access-commands.js';
 import { NEW_PLUGIN_HELP, newCommand } from './new-plugin.js';
+import { PARTNERS_HELP, partnerCommands } from './partner-commands.js';
 
 const HELP = `Switchboard ${CORE_VERSION}
 
@@ -31,6 +32,9 @@ ${BACKGROUND_HELP}
 
 Access (the same operations as the admin API, audited as system:cli):
 ${ACCESS_HELP}
+
+Partner assets (the same operations as the admin API, audited as system:cli):
+${PARTNERS_HELP}
 
 Configuration comes from the environment and switchboard.config.yaml (see README.md, "Configuration").`;
 
@@ -66,6 +70,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       return { orm: await createOrm(ormOptionsFor(config.databaseUrl, ok)), assetIds: ok.map((p) => p.meta.id) };
     },
   }),
+  ...partnerCommands({ out, loadConfig: () => loadConfig() }),
   ...backgroundCommands({
     out,
     loadConfig: () => loadConfig(),

@@ -17,6 +17,11 @@ export interface CoreConfig {
   rootDir: string;
   /** PARTNERS_DIR: partner documents loaded at start as assets, one file each (core/src/partners); may not exist. */
   partnersDir: string;
+  /**
+   * PARTNER_ALLOWED_HOSTS: host names, IPs and CIDRs partner upstreams may reach although they are not public
+   * (loopback, private, link-local…). Default: loopback in development, none otherwise.
+   */
+  partnerAllowedHosts: string[];
   /** The file the config came from, if any (for error messages). */
   configFile: string | null;
   logLevel: string;

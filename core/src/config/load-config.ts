@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { isAllowedHostEntry } from '../partners/host-guard.js';
 import { ConfigError, type CoreConfig } from './config.js';
 
 type Env = Record<string, string | undefined>;
@@ -28,6 +29,19 @@ const oneOf = <T extends string>(env: Env, name: string, allowed: readonly T[], 
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `expected ${allowed.join(' or ')}, got '${raw}'`);
   return raw as T;
+};
+
+/** A comma-separated list of host names, IPs and CIDRs (PARTNER_ALLOWED_HOSTS); set but empty means none. */
+const hostList = (env: Env, name: string, fallback: string[]): string[] => {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = entries.find((e) => !isAllowedHostEntry(e.replace(/^\[(.*)\]$/, '$1')));
+  if (bad !== undefined) throw new ConfigError(name, `expected host names, IP addresses or CIDRs, got '${bad}'`);
+  return entries;
 };
 
 interface FileConfig {
@@ -134,6 +148,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     pluginConfigSources,
     rootDir,
     partnersDir: resolve(rootDir, env.PARTNERS_DIR || 'partners'),
+    partnerAllowedHosts: hostList(env, 'PARTNER_ALLOWED_HOSTS', nodeEnv === 'development' ? ['localhost', '127.0.0.0/8', '::1'] : []),
     configFile,
     logLevel: env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info'),
     accessLog: bool(env, 'ACCESS_LOG', true),

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@switchboard/sdk';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { TrieRouter } from 'hono/router/trie-router';
 import { docsRoutes } from '../openapi/docs-page.js';
 import type { ActivePlugin } from '../plugins/activate-plugin.js';
@@ -25,12 +25,17 @@ export interface AppOptions {
   ready: () => Promise<{ ok: boolean; checks: Record<string, string> }>;
   /** The operator console and the developer portal (core/src/web), when the access layer is on. */
   web?: WebMount[];
+  /**
+   * Assets added while the platform runs (uploaded partner documents), tried only when no route matched: the
+   * static routes' hot path does not change. Undefined when the path is none of theirs.
+   */
+  runtimeAssets?: (c: Context) => Promise<Response> | undefined;
   /** `/metrics` (Prometheus), unless METRICS=off; behind a bearer token when METRICS_TOKEN is set. */
   metrics?: { render: () => Promise<{ contentType: string; body: string }>; token: string | null };
 }
 
 /** Builds the application. */
-export const createApp = ({ log, door, plugins, documentJson, ready, web = [], metrics }: AppOptions): Hono => {
+export const createApp = ({ log, door, plugins, documentJson, ready, web = [], metrics, runtimeAssets }: AppOptions): Hono => {
   const app = new Hono();
   // Not `app.use('*')`: operation routes wrap the door into their one handler (one frame less per call).
   for (const path of ['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/*']) app.use(path, door.middleware);
@@ -66,8 +71,27 @@ export const createApp = ({ log, door, plugins, documentJson, ready, web = [], m
     app.route(path, routes);
   }
 
+  answerProblems(app, log, runtimeAssets);
+  return app;
+};
+
+/**
+ * An app serving one asset's routes under its base path, answering unmatched requests and errors as the platform
+ * does: what an asset added at runtime is served by (see `runtimeAssets`).
+ */
+export const mountAsset = (log: Logger, basePath: string, routes: Hono): Hono => {
+  const app = new Hono();
+  app.route(basePath, routes);
+  answerProblems(app, log);
+  return app;
+};
+
+/** 404, or 405 with `Allow` when another method would match (after `fallback` declined), and errors: problem+json. */
+const answerProblems = (app: Hono, log: Logger, fallback?: (c: Context) => Promise<Response> | undefined) => {
   const allowedMethods = methodsByPath(app);
   app.notFound((c) => {
+    const routed = fallback?.(c);
+    if (routed) return routed;
     ensureRequestId(c);
     const methods = allowedMethods(c.req.path);
     if (methods.length > 0 && !methods.includes(c.req.method)) {
@@ -102,7 +126,6 @@ export const createApp = ({ log, door, plugins, documentJson, ready, web = [], m
     }
     return problemResponse(c, problem, headers);
   });
-  return app;
 };
 
 /**

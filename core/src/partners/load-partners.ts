@@ -4,7 +4,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '@switchboard/sdk';
+import type { Logger, Metrics } from '@switchboard/sdk';
 import { LoadError } from '../plugins/load-error.js';
 import { type Claims, type PreparedPlugin, type PrepareOptions, preparePlugin } from '../plugins/prepare-plugin.js';
 import { readPartner } from './read-partner.js';
@@ -32,6 +32,10 @@ export interface LoadPartnersOptions {
   log: Logger;
   env: Record<string, string | undefined>;
   defaultTimeoutMs: number;
+  /** PARTNER_ALLOWED_HOSTS (see ReadPartnerOptions). */
+  allowedHosts?: readonly string[];
+  /** The partner metrics family (see ReadPartnerOptions). */
+  metrics?: Metrics;
 }
 
 /** Prepares each partner; one that fails is returned as a LoadError and the others load. */
@@ -42,12 +46,14 @@ export const loadPartners = async ({
   log,
   env,
   defaultTimeoutMs,
+  allowedHosts,
+  metrics,
 }: LoadPartnersOptions): Promise<{ prepared: PreparedPlugin[]; errors: { file: string; error: LoadError }[] }> => {
   const prepared: PreparedPlugin[] = [];
   const errors: { file: string; error: LoadError }[] = [];
   for (const file of await listPartnerFiles(dir)) {
     try {
-      const source = await readPartner(file, { env, log, defaultTimeoutMs });
+      const source = await readPartner(file, { env, log, defaultTimeoutMs, allowedHosts, metrics });
       prepared.push(await preparePlugin(file, claims, { ...prepare, source }));
     } catch (e) {
       const error = e instanceof LoadError ? e : new LoadError('MANIFEST_INVALID', file, '', (e as Error).message, { cause: e });

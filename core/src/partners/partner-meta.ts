@@ -1,10 +1,12 @@
 /**
- * @module The `x-switchboard` block of a partner document: the asset's id and title, and its upstream (base URL,
- * timeout, how to authenticate). Secrets may be `${ENV_NAME}` references, resolved here from the environment.
+ * @module The `x-switchboard` block of a partner document: the asset's id and title, its mode (live or mock) and its
+ * upstream (base URL, timeout, retries, circuit breaker, size limits, how to authenticate). Secrets may be
+ * `${ENV_NAME}` references, resolved here from the environment.
  */
 import { Ajv } from 'ajv';
 import { LoadError, pointer } from '../plugins/load-error.js';
 import { toIssues } from '../validation/compile-operation.js';
+import type { HostGuard } from './host-guard.js';
 
 export type UpstreamAuth =
   | { type: 'none' }
@@ -18,15 +20,43 @@ export interface Upstream {
   /** Deadline for the upstream's response headers, and for each silence while its body streams. */
   timeoutMs?: number;
   auth: UpstreamAuth;
+  /** Retries of idempotent calls that failed to connect, timed out or got 502/503/504. */
+  retries?: { max?: number; backoffMs?: number; maxDelayMs?: number };
+  circuitBreaker?: { failures?: number; openMs?: number };
+  limits?: { requestBytes?: number; responseBytes?: number };
 }
+
+/** The resilience settings with their defaults applied. */
+export interface UpstreamPolicy {
+  retries: { max: number; backoffMs: number; maxDelayMs: number };
+  circuitBreaker: { failures: number; openMs: number };
+  limits: { requestBytes?: number; responseBytes?: number };
+}
+
+/** What an asset gets when its block says nothing (documented in docs/assets/partner.md). */
+export const UPSTREAM_DEFAULTS: UpstreamPolicy = {
+  retries: { max: 2, backoffMs: 100, maxDelayMs: 5000 },
+  circuitBreaker: { failures: 5, openMs: 30_000 },
+  limits: {},
+};
+
+export const upstreamPolicy = (u: Upstream | undefined): UpstreamPolicy => ({
+  retries: { ...UPSTREAM_DEFAULTS.retries, ...u?.retries },
+  circuitBreaker: { ...UPSTREAM_DEFAULTS.circuitBreaker, ...u?.circuitBreaker },
+  limits: { ...u?.limits },
+});
 
 export interface PartnerMeta {
   /** What goes to `info.x-switchboard`, where the core reads every asset's metadata. */
   info: { id: string; title?: string; category?: string; basePath?: string; coreVersion: string };
-  upstream: Upstream;
+  /** The document's own mode (an operator's override comes on top, see ReadPartnerOptions). */
+  mode: 'live' | 'mock';
+  /** Absent only in a mock-mode document (an upstream that does not exist yet). */
+  upstream?: Upstream;
 }
 
 const str = { type: 'string', minLength: 1 } as const;
+const positive = { type: 'integer', minimum: 1 } as const;
 const variant = (type: string, properties: Record<string, unknown>) => ({
   type: 'object',
   additionalProperties: false,
@@ -36,10 +66,11 @@ const variant = (type: string, properties: Record<string, unknown>) => ({
 
 export const PARTNER_EXTENSION_SCHEMA = {
   type: 'object',
-  required: ['id', 'upstream'],
+  required: ['id'],
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: '^[a-z][a-z0-9-]{1,31}$' },
+    mode: { enum: ['live', 'mock'] },
     title: str,
     category: { type: 'string' },
     basePath: { type: 'string', pattern: '^(/[a-z0-9][a-z0-9._-]*)+$' },
@@ -51,7 +82,18 @@ export const PARTNER_EXTENSION_SCHEMA = {
       properties: {
         // Or a `${ENV}` reference, checked once resolved.
         baseUrl: { type: 'string', pattern: '^(https?://|\\$\\{)' },
-        timeoutMs: { type: 'integer', minimum: 1 },
+        timeoutMs: positive,
+        retries: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            max: { type: 'integer', minimum: 0, maximum: 10 },
+            backoffMs: { type: 'integer', minimum: 0 },
+            maxDelayMs: positive,
+          },
+        },
+        circuitBreaker: { type: 'object', additionalProperties: false, properties: { failures: positive, openMs: positive } },
+        limits: { type: 'object', additionalProperties: false, properties: { requestBytes: positive, responseBytes: positive } },
         auth: {
           type: 'object',
           required: ['type'],
@@ -76,6 +118,8 @@ export const PARTNER_EXTENSION_SCHEMA = {
 
 const check = new Ajv({ allErrors: true, strict: false, discriminator: true }).compile(PARTNER_EXTENSION_SCHEMA);
 
+const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Replaces `${NAME}` in every string under `node`; a missing variable is a load error naming where it is used. */
@@ -99,10 +143,16 @@ const resolveEnv = (node: unknown, env: Record<string, string | undefined>, file
  * Takes the block out of the document (top level, or `info` where plugins keep theirs), checks it and resolves its
  * secrets. The document keeps no trace of the upstream: what is served cannot leak it.
  */
-export const takePartnerMeta = (doc: Record<string, unknown>, file: string, env: Record<string, string | undefined>): PartnerMeta => {
-  const info = (doc.info ?? {}) as Record<string, unknown>;
+export const takePartnerMeta = (
+  doc: Record<string, unknown>,
+  file: string,
+  env: Record<string, string | undefined>,
+  modeOverride?: 'live' | 'mock',
+  guard?: HostGuard,
+): PartnerMeta => {
+  const docInfo = (doc.info ?? {}) as Record<string, unknown>;
   const top = doc['x-switchboard'];
-  const inInfo = info['x-switchboard'];
+  const inInfo = docInfo['x-switchboard'];
   if (top !== undefined && inInfo !== undefined) {
     throw new LoadError('XSB_INVALID', file, '/info/x-switchboard', 'give the x-switchboard block once: at the top level or under info');
   }
@@ -116,8 +166,30 @@ export const takePartnerMeta = (doc: Record<string, unknown>, file: string, env:
     throw new LoadError('XSB_INVALID', file, first.pointer, `${first.message}${rest.length ? ` (and ${rest.length} more)` : ''}`);
   }
   delete doc['x-switchboard'];
-  delete info['x-switchboard'];
-  const x = block as { id: string; title?: string; category?: string; basePath?: string; coreVersion?: string; upstream: unknown };
+  delete docInfo['x-switchboard'];
+  const x = block as {
+    id: string;
+    title?: string;
+    category?: string;
+    basePath?: string;
+    coreVersion?: string;
+    mode?: 'live' | 'mock';
+    upstream?: unknown;
+  };
+  // A partner document needs no core version: it depends on no SDK.
+  const info = defined({ id: x.id, title: x.title, category: x.category, basePath: x.basePath, coreVersion: x.coreVersion ?? '*' });
+  const mode = x.mode ?? 'live';
+  const live = (modeOverride ?? mode) === 'live';
+  // A document written before its upstream exists serves mocks; switched to live, it needs one.
+  if (x.upstream === undefined) {
+    if (!live) return { info, mode };
+    throw new LoadError(
+      'XSB_INVALID',
+      file,
+      pointer(...base),
+      "must have required property 'upstream' (it may be left out in mock mode only)",
+    );
+  }
   const upstream = resolveEnv(x.upstream, env, file, [...base, 'upstream']) as Omit<Upstream, 'auth'> & { auth?: UpstreamAuth };
   for (const [key, value] of [
     ['baseUrl', upstream.baseUrl],
@@ -128,15 +200,11 @@ export const takePartnerMeta = (doc: Record<string, unknown>, file: string, env:
     try {
       url = new URL(value);
     } catch {}
-    if (!url || !/^https?:$/.test(url.protocol)) {
-      const at = key === 'baseUrl' ? [...base, 'upstream', 'baseUrl'] : [...base, 'upstream', 'auth', 'tokenUrl'];
-      throw new LoadError('XSB_INVALID', file, pointer(...at), 'must be an http(s) URL');
-    }
+    const at = key === 'baseUrl' ? [...base, 'upstream', 'baseUrl'] : [...base, 'upstream', 'auth', 'tokenUrl'];
+    if (!url || !/^https?:$/.test(url.protocol)) throw new LoadError('XSB_INVALID', file, pointer(...at), 'must be an http(s) URL');
+    // A mock is never sent anywhere: its upstream is checked when it goes live.
+    const refusal = live ? guard?.refusal(url.hostname) : undefined;
+    if (refusal) throw new LoadError('UPSTREAM_NOT_ALLOWED', file, pointer(...at), refusal);
   }
-  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-  return {
-    // A partner document needs no core version: it depends on no SDK.
-    info: defined({ id: x.id, title: x.title, category: x.category, basePath: x.basePath, coreVersion: x.coreVersion ?? '*' }),
-    upstream: { ...upstream, auth: upstream.auth ?? { type: 'none' } },
-  };
+  return { info, mode, upstream: { ...upstream, auth: upstream.auth ?? { type: 'none' } } };
 };

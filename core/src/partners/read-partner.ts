@@ -3,12 +3,14 @@
  * parsed (YAML through the core's lenient fallback), converted from Swagger 2.0, its `x-switchboard` block taken
  * out, normalized, and given a synthetic plugin definition whose every handler is the proxy.
  */
-import type { Logger } from '@switchboard/sdk';
+import type { Logger, Metrics } from '@switchboard/sdk';
 import { PLUGIN_BRAND, type PluginDefinition } from '@switchboard/sdk';
 import swagger2openapi from 'swagger2openapi';
 import { LoadError } from '../plugins/load-error.js';
 import type { PluginSource } from '../plugins/prepare-plugin.js';
 import { parseManifest, readManifest } from '../plugins/read-manifest.js';
+import { hostGuard } from './host-guard.js';
+import { createMock } from './mock.js';
 import { normalizeDocument } from './normalize-document.js';
 import { takePartnerMeta } from './partner-meta.js';
 import { createProxy } from './proxy.js';
@@ -23,6 +25,14 @@ export interface ReadPartnerOptions {
    * document's own setting (an operator's switch at runtime); absent, the document decides (default live).
    */
   mode?: 'live' | 'mock';
+  /**
+   * PARTNER_ALLOWED_HOSTS: host names, IPs and CIDRs that may be reached though not public. Absent or empty, an
+   * upstream (and its token URL) must be public: a literal private address is a load error, a name resolving to
+   * one fails its calls with 502 UPSTREAM_NOT_ALLOWED.
+   */
+  allowedHosts?: readonly string[];
+  /** The partner metrics family for `/metrics` (upstream calls, latency, circuit state); absent, nothing is counted. */
+  metrics?: Metrics;
 }
 
 /** Swagger 2.0 → OpenAPI 3.0, in memory; `patch` fixes the small errors converters commonly meet. */
@@ -50,11 +60,13 @@ export const readPartnerText = async (text: string, name: string, options: ReadP
 export const partnerSource = async (
   parsed: Record<string, unknown>,
   file: string,
-  { env, log, defaultTimeoutMs }: ReadPartnerOptions,
+  { env, log, defaultTimeoutMs, mode: modeOverride, allowedHosts, metrics }: ReadPartnerOptions,
 ): Promise<PluginSource> => {
   let doc = parsed;
+  const hosts = hostGuard(allowedHosts);
   // Taken before conversion, which would otherwise have to carry it through.
-  const meta = takePartnerMeta(doc, file, env);
+  const meta = takePartnerMeta(doc, file, env, modeOverride, hosts);
+  const mode = modeOverride ?? meta.mode;
   if (typeof doc.swagger === 'string' && doc.swagger.startsWith('2.')) doc = await convertSwagger(doc, file);
   const info = (doc.info ?? {}) as Record<string, unknown>;
   doc.info = { ...info, 'x-switchboard': meta.info };
@@ -69,15 +81,23 @@ export const partnerSource = async (
     else log.warn({ asset: id, file, operationId: a.operationId }, `${line}: two paths of the same shape`);
   }
   const basePath = meta.info.basePath ?? `/api/${id}`;
-  const proxy = createProxy({ assetId: id, basePath, upstream: meta.upstream, defaultTimeoutMs, log });
-  const operationIds: string[] = [];
+  const operations: { operationId: string; operation: Record<string, unknown> }[] = [];
   for (const item of Object.values(routed.paths as Record<string, Record<string, { operationId: string }>>))
-    for (const op of Object.values(item)) operationIds.push(op.operationId);
-  const definition = {
-    brand: PLUGIN_BRAND,
-    manifest: file,
-    handlers: () => Object.fromEntries(operationIds.map((opId) => [opId, proxy])),
-  } as unknown as PluginDefinition;
+    for (const op of Object.values(item)) operations.push({ operationId: op.operationId, operation: op });
+  let handlers: () => Record<string, unknown>;
+  if (mode === 'mock') {
+    log.info({ asset: id, file }, 'partner asset in mock mode: answers come from its document, not its upstream');
+    handlers = () =>
+      Object.fromEntries(
+        operations.map(({ operationId, operation }) => [operationId, createMock({ doc: routed, operation, operationId })]),
+      );
+  } else {
+    // takePartnerMeta refuses a live asset without an upstream.
+    const upstream = meta.upstream as NonNullable<typeof meta.upstream>;
+    const proxy = createProxy({ assetId: id, basePath, upstream, defaultTimeoutMs, log, hosts, metrics });
+    handlers = () => Object.fromEntries(operations.map(({ operationId }) => [operationId, proxy]));
+  }
+  const definition = { brand: PLUGIN_BRAND, manifest: file, handlers } as unknown as PluginDefinition;
   return {
     file,
     definition,

@@ -9,7 +9,7 @@ import type { Logger } from '@switchboard/sdk';
 import type { Hono } from 'hono';
 import type { DestinationStream } from 'pino';
 import { container } from 'tsyringe';
-import { accessRef, assetsRef, backgroundRef } from '../access/admin-api/src/plugin.js';
+import { accessRef, assetsRef, backgroundRef, partnersRef } from '../access/admin-api/src/plugin.js';
 import { authThrottle } from '../access/auth-throttle.js';
 import { type BootstrapResult, bootstrapAccess } from '../access/bootstrap.js';
 import { type Access, createAccess } from '../access/create-access.js';
@@ -18,13 +18,15 @@ import { sessionMiddleware } from '../access/session-middleware.js';
 import { type Background, createBackground } from '../background/background.js';
 import type { CoreConfig } from '../config/config.js';
 import { createOrm, migrate, ormOptionsFor } from '../db/create-orm.js';
-import { createApp } from '../http/create-app.js';
+import { createApp, mountAsset } from '../http/create-app.js';
 import { frontDoor } from '../http/front-door.js';
 import { createLogger } from '../logging/create-logger.js';
 import { backgroundGauges } from '../metrics/background-gauges.js';
 import { createPlatformMetrics, type PlatformMetrics } from '../metrics/platform-metrics.js';
 import { type MergeInput, mergeDocuments } from '../openapi/merge-documents.js';
 import { loadPartners } from '../partners/load-partners.js';
+import { PartnerRegistry } from '../partners/partner-registry.js';
+import { PartnerStore } from '../partners/partner-store.js';
 import { type ActivePlugin, activatePlugin } from '../plugins/activate-plugin.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
@@ -57,6 +59,8 @@ export interface Platform {
   bootstrap: BootstrapResult;
   /** Jobs, workers and the queue (operators reach them through the admin API's `background` operations). */
   background: Background;
+  /** Partner assets: PARTNERS_DIR's, and those uploaded at runtime (admin API, CLI, console). */
+  partners: PartnerRegistry;
   /** The Prometheus registry served on `/metrics`. */
   metrics: PlatformMetrics;
   /** Drains background work, runs the plugins' stop hooks and closes the database. */
@@ -113,6 +117,8 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     log,
     env: process.env,
     defaultTimeoutMs: config.httpTimeoutMs,
+    allowedHosts: config.partnerAllowedHosts,
+    metrics: metrics.forAsset('partner'),
   });
   prepared.push(...partners.prepared);
   for (const { file, error } of partners.errors) report(error, file);
@@ -139,14 +145,16 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
   const root = container.createChildContainer();
   registerCoreServices(root, { log, events: new PlatformEventBus(log), orm: () => orm, queue: () => background.queue, metrics });
   const plugins: ActivePlugin[] = [];
-  const assetList = () =>
-    plugins.map((p) => ({ id: p.prepared.meta.id, title: p.prepared.meta.title, basePath: p.prepared.meta.basePath }));
+  const assetList = (): { id: string; title: string; basePath: string }[] => [
+    ...plugins.map((p) => ({ id: p.prepared.meta.id, title: p.prepared.meta.title, basePath: p.prepared.meta.basePath })),
+    ...partnerRegistry.assets(),
+  ];
   const access = config.accessControl
     ? await createAccess({
         orm,
         log,
         databaseUrl: config.databaseUrl,
-        assetIds: () => plugins.map((p) => p.prepared.meta.id),
+        assetIds: () => assetList().map((a) => a.id),
         pollMs: config.accessPollMs,
       })
     : undefined;
@@ -174,6 +182,34 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
       report(err, p.specifier);
     }
   }
+
+  // Uploaded partner documents: loaded now from the database, then polled; served by `runtimeAssets` below.
+  const partnerRegistry: PartnerRegistry = new PartnerRegistry({
+    store: new PartnerStore(orm),
+    claims,
+    directory: partners.prepared,
+    prepare: { rootDir: config.rootDir, pluginConfig: {}, configSources: {}, compileResponses: false },
+    env: process.env,
+    log,
+    defaultTimeoutMs: config.httpTimeoutMs,
+    allowedHosts: config.partnerAllowedHosts,
+    metrics: metrics.forAsset('partner'),
+    pollMs: config.accessPollMs,
+    activate: (p) =>
+      activatePlugin(p, {
+        root,
+        orm: () => orm,
+        httpTimeoutMs: config.httpTimeoutMs,
+        responseValidation: config.responseValidation,
+        access,
+        door,
+        metrics: metrics.requests,
+      }),
+    mount: (basePath, routes) => mountAsset(log, basePath, routes),
+    auth: access ? 'app-key' : undefined,
+  });
+  root.register(partnersRef.id, { useValue: partnerRegistry });
+  await partnerRegistry.start();
 
   // After every plugin started, so jobs and workers see started services; a bad job or worker is reported like a
   // load error and the rest keep running.
@@ -231,12 +267,20 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     auth: authOf(p.prepared.meta.id),
   }));
   const document = mergeDocuments(documents, config.publicUrl);
-  const documentJson = publishedDocument(documents, config.publicUrl, JSON.stringify(document), access);
+  const documentJson = publishedDocument(
+    () => [...documents, ...partnerRegistry.documents()],
+    () => partnerRegistry.revision,
+    config.publicUrl,
+    access,
+    // Merged already: the document as served while no upload is loaded and nothing is disabled.
+    partnerRegistry.documents().length === 0 ? JSON.stringify(document) : undefined,
+  );
   const app = createApp({
     log,
     door,
     plugins: [...systemPlugins, ...plugins],
     documentJson,
+    runtimeAssets: (c) => partnerRegistry.route(c),
     web: access
       ? webRoutes({
           orm,
@@ -245,6 +289,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
           log,
           assets: assetList,
           documentJson,
+          partners: partnerRegistry,
           authAttemptsPerMinute: config.authAttemptsPerMinute,
         })
       : [],
@@ -270,6 +315,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     access,
     bootstrap,
     metrics,
+    partners: partnerRegistry,
     async close() {
       warming.stop();
       try {
@@ -284,6 +330,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
           log.error({ err, asset: p.prepared.meta.id }, 'plugin stop hook failed');
         }
       }
+      await partnerRegistry.stop();
       // After the last request: the meter's final flush is part of "nothing lost".
       await access?.close();
       await orm.close(true);
@@ -293,19 +340,26 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
 
 /**
  * The merged document as served: an asset an operator disabled for everyone leaves it (and so the docs page) until
- * it is enabled again. Merged again only when the set of disabled assets changes.
+ * it is enabled again, and uploaded partner assets come and go with the registry. Merged again only when the set of
+ * disabled assets or the registry's revision changes.
  */
-const publishedDocument = (documents: MergeInput[], publicUrl: string | null, full: string, access: Access | undefined): (() => string) => {
-  let served = { disabled: '', json: full };
+const publishedDocument = (
+  documents: () => MergeInput[],
+  revision: () => number,
+  publicUrl: string | null,
+  access: Access | undefined,
+  full: string | undefined,
+): (() => string) => {
+  let served = full === undefined ? { key: '', json: '' } : { key: `${revision()}|`, json: full };
   return () => {
-    if (!access) return full;
-    const enabled = documents.filter((d) => access.state.isEnabled(d.meta.id, null));
-    const disabled = documents
+    const all = documents();
+    const enabled = access ? all.filter((d) => access.state.isEnabled(d.meta.id, null)) : all;
+    const disabled = all
       .filter((d) => !enabled.includes(d))
       .map((d) => d.meta.id)
       .join(',');
-    if (disabled !== served.disabled)
-      served = { disabled, json: disabled === '' ? full : JSON.stringify(mergeDocuments(enabled, publicUrl)) };
+    const key = `${revision()}|${disabled}`;
+    if (key !== served.key) served = { key, json: JSON.stringify(mergeDocuments(enabled, publicUrl)) };
     return served.json;
   };
 };

@@ -14,6 +14,7 @@ export const LOAD_ERRORS = {
   MANIFEST_UNRESOLVED_REF: 'A $ref in the manifest points at nothing',
   XSB_MISSING: 'info.x-switchboard is missing',
   XSB_INVALID: 'An x-switchboard extension has a wrong shape or value',
+  UPSTREAM_NOT_ALLOWED: 'A partner upstream or token URL is a non-public address that PARTNER_ALLOWED_HOSTS does not allow',
   CORE_VERSION_MISMATCH: 'The plugin requires a core version range this core does not satisfy',
   DUPLICATE_ASSET_ID: 'Another loaded plugin already uses this asset id',
   OPERATION_ID_MISSING: 'An operation has no operationId',

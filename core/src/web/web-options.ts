@@ -3,6 +3,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Logger } from '@switchboard/sdk';
 import type { Access } from '../access/create-access.js';
 import type { BackgroundAdmin } from '../background/background-admin.js';
+import type { PartnerRegistry } from '../partners/partner-registry.js';
 
 export interface WebOptions {
   orm: MikroORM;
@@ -13,6 +14,8 @@ export interface WebOptions {
   assets: () => { id: string; title: string; basePath: string }[];
   /** The served OpenAPI document (without assets disabled for everyone). */
   documentJson: () => string;
+  /** Partner assets, listed, uploaded, removed and switched on the console's Partners page. */
+  partners?: PartnerRegistry;
   /** Sign-in and sign-up attempts per minute and client address (the developer API's setting). */
   authAttemptsPerMinute: number;
 }

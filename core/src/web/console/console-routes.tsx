@@ -5,7 +5,7 @@
  * the same way, and the operator's role is checked as the admin API checks it (viewers look, operators change).
  */
 import type { Database } from '@switchboard/sdk';
-import { NotFoundError } from '@switchboard/sdk';
+import { InputError, NotFoundError } from '@switchboard/sdk';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import type { Actor } from '../../access/access-service.js';
 import { authThrottle } from '../../access/auth-throttle.js';
@@ -35,6 +35,7 @@ import { AuditPage } from './audit-page.js';
 import { CONSOLE, CONSOLE_COOKIE, canChange } from './console-ui.js';
 import { JobRunsPage, JobsPage } from './jobs-page.js';
 import { OrgsPage } from './orgs-page.js';
+import { PartnersPage, type PartnersPageProps } from './partners-page.js';
 import { QueuesPage } from './queues-page.js';
 import { ConsoleSignInPage } from './signin-page.js';
 import { UsagePage } from './usage-page.js';
@@ -45,12 +46,15 @@ const DONE: Record<string, string> = {
   'job-run': 'The run was requested; a replica starts it within its poll interval.',
   replayed: 'The message was put back on its queue.',
   dropped: 'The message was dropped.',
+  'partner-saved': 'The partner document was stored and is served; every replica follows within seconds.',
+  'partner-removed': 'The partner asset was removed; calls in flight finish, new ones get 404.',
+  'partner-mode': 'The partner asset’s mode changed; every replica follows within seconds.',
 };
 
 /** At most this many apps get a chart of their own on the usage page. */
 const APP_CHARTS = 12;
 
-export const consoleRoutes = ({ orm, access, background, log, assets, authAttemptsPerMinute }: WebOptions): Hono<WebEnv> => {
+export const consoleRoutes = ({ orm, access, background, log, assets, partners, authAttemptsPerMinute }: WebOptions): Hono<WebEnv> => {
   const { service } = access;
   const app = new Hono<WebEnv>();
   app.onError(webErrors(CONSOLE, log));
@@ -132,6 +136,49 @@ export const consoleRoutes = ({ orm, access, background, log, assets, authAttemp
     });
     return c.redirect('/console?done=toggled', 303);
   });
+
+  if (partners) {
+    const partnersPage = (c: Context<WebEnv>, extra: Partial<PartnersPageProps> = {}) => (
+      <PartnersPage
+        csrf={c.get('csrfToken')}
+        account={account(c)}
+        canChange={canChange(c.get('operator').role)}
+        partners={partners.list()}
+        notice={notice(c)}
+        {...extra}
+      />
+    );
+    app.get('/partners', signedIn, (c) => c.html(partnersPage(c)));
+    app.post('/partners', signedIn, mayChange, async (c) => {
+      const form = await readForm(c);
+      // A chosen file wins over the text area (an empty file input still sends an empty part).
+      const file = form.file instanceof File && form.file.size > 0 ? form.file : null;
+      const text = file ? await file.text() : typeof form.text === 'string' ? form.text : '';
+      if (text.trim() === '') throw new InputError('Choose a document file or paste the document');
+      const isJson = file ? /\.json$/i.test(file.name) : text.trimStart().startsWith('{');
+      try {
+        await partners.put(actor(c), { text, format: isJson ? 'json' : 'yaml' });
+      } catch (e) {
+        // A refused document is shown on the page, with the pasted text kept for fixing.
+        if (!(e instanceof HttpProblem) || e.problem.status >= 500) throw e;
+        const { code, detail, pointer } = e.problem;
+        const error = { code, detail: detail ?? code, pointer: typeof pointer === 'string' ? pointer : undefined };
+        return c.html(partnersPage(c, { notice: undefined, error, text: file ? undefined : text }), e.problem.status as 400);
+      }
+      return c.redirect('/console/partners?done=partner-saved', 303);
+    });
+    app.post('/partners/:id/remove', signedIn, mayChange, async (c) => {
+      await partners.remove(actor(c), c.req.param('id'));
+      return c.redirect('/console/partners?done=partner-removed', 303);
+    });
+    app.post('/partners/:id/mode', signedIn, mayChange, async (c) => {
+      const form = await readForm(c);
+      const mode = text(form, 'mode', { max: 8 });
+      if (mode !== 'live' && mode !== 'mock') throw new InputError('mode must be live or mock');
+      await partners.setMode(actor(c), c.req.param('id'), mode);
+      return c.redirect('/console/partners?done=partner-mode', 303);
+    });
+  }
 
   app.get('/orgs', signedIn, async (c) => {
     const em = db();

@@ -6,6 +6,7 @@ export const CONSOLE_COOKIE = { name: 'sb_console', path: '/console' } as const;
 
 export const CONSOLE_NAV: NavLink[] = [
   { href: '/console', label: 'Assets' },
+  { href: '/console/partners', label: 'Partners' },
   { href: '/console/orgs', label: 'Organizations' },
   { href: '/console/usage', label: 'Usage' },
   { href: '/console/jobs', label: 'Jobs' },

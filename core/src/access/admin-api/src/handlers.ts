@@ -2,6 +2,7 @@
 import type { Database, Handlers } from '@switchboard/sdk';
 import { NotFoundError } from '@switchboard/sdk';
 import type { BackgroundAdmin } from '../../../background/background-admin.js';
+import type { PartnerRegistry } from '../../../partners/partner-registry.js';
 import type { Access } from '../../create-access.js';
 import { ApiKey } from '../../entities/api-key.js';
 import { App } from '../../entities/app.js';
@@ -16,11 +17,13 @@ import { planView } from '../../plan-view.js';
 import { readUsage } from '../../read-usage.js';
 import { backgroundHandlers } from './background-handlers.js';
 import type { operations } from './generated/openapi.js';
+import { partnerHandlers } from './partner-handlers.js';
 
 interface Deps {
   access: Access;
   assets: () => { id: string; title: string; basePath: string }[];
   background: BackgroundAdmin;
+  partners: PartnerRegistry;
   db: Database;
 }
 
@@ -78,10 +81,11 @@ const operatorView = (o: { id: string; email: string; name: string; role: string
   createdAt: new Date(o.createdAt).toISOString(),
 });
 
-export const adminHandlers = ({ access, assets, background, db }: Deps): Handlers<operations> => {
+export const adminHandlers = ({ access, assets, background, partners, db }: Deps): Handlers<operations> => {
   const { service } = access;
   return {
     ...backgroundHandlers(background),
+    ...partnerHandlers(partners),
 
     listOrganizations: async () => ({
       status: 200,

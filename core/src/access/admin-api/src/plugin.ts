@@ -4,6 +4,7 @@
  */
 import { coreServices, createServiceRef, definePlugin } from '@switchboard/sdk';
 import type { BackgroundAdmin } from '../../../background/background-admin.js';
+import type { PartnerRegistry } from '../../../partners/partner-registry.js';
 import type { Access } from '../../create-access.js';
 import type { operations } from './generated/openapi.js';
 import { adminHandlers } from './handlers.js';
@@ -17,8 +18,11 @@ export const assetsRef = createServiceRef<() => { id: string; title: string; bas
 /** Jobs, queues and dead letters, as operators act on them. */
 export const backgroundRef = createServiceRef<BackgroundAdmin>('core.background');
 
+/** Partner assets, as operators list, upload, replace, remove and switch them. */
+export const partnersRef = createServiceRef<PartnerRegistry>('core.partners');
+
 export default definePlugin<operations>()({
   manifest: new URL('../openapi.yaml', import.meta.url),
-  deps: { access: accessRef, assets: assetsRef, background: backgroundRef, db: coreServices.database },
+  deps: { access: accessRef, assets: assetsRef, background: backgroundRef, partners: partnersRef, db: coreServices.database },
   handlers: adminHandlers,
 });

@@ -200,6 +200,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/partners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every partner asset, from PARTNERS_DIR and uploaded */
+        get: operations["listPartners"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/{assetId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset id (the document's `x-switchboard.id`) */
+                assetId: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        /** A partner asset with its operations */
+        get: operations["getPartner"];
+        /**
+         * Add a partner asset, or replace it with a new version of its document
+         * @description The body is the whole document: JSON, or text as `application/yaml` (or `application/json` text). Its `x-switchboard` id must be the path's. It is read, checked and activated on this replica before anything is stored: a document that cannot load answers with the load error's code and JSON pointer (400 when it does not parse, 409 when its id or a route is taken, 422 otherwise) and nothing changes. Once stored it is served here at once and on every other replica within its poll interval (ACCESS_POLL_MS); calls in flight on the previous version finish on it. Audited as `partner.put`.
+         */
+        put: operations["putPartner"];
+        post?: never;
+        /**
+         * Remove an uploaded partner asset
+         * @description New calls answer 404 here at once and on the other replicas within their poll interval; calls in flight finish. Plans and subscriptions of the asset stay (a later upload of the same id finds them). Audited as `partner.remove`.
+         */
+        delete: operations["removePartner"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/{assetId}/mode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Switch an uploaded partner asset between live (proxied) and mock (answered from its document)
+         * @description The stored document is read again with the new mode, on every replica. Audited as `partner.mode`.
+         */
+        put: operations["setPartnerMode"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/background/jobs": {
         parameters: {
             query?: never;
@@ -335,6 +400,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        PartnerMode: "live" | "mock";
+        PartnerSummary: {
+            id: string;
+            title: string;
+            basePath: string;
+            /**
+             * @description `directory` assets are read-only here
+             * @enum {string}
+             */
+            source: "directory" | "uploaded";
+            /** @description The uploaded document's version; null for a directory file */
+            version: number | null;
+            /** @description The operator's switch; null for a directory file (its document decides) */
+            mode: components["schemas"]["PartnerMode"] | null;
+            operationCount: number;
+            /** Format: date-time */
+            updatedAt: string | null;
+            /** @description `operator:<id>` or `system:cli` */
+            updatedBy: string | null;
+            /** @description Why this replica could not load the stored version (it serves the version it had, if any); null when it serves it */
+            error: {
+                code: string;
+                pointer: string;
+                message: string;
+            } | null;
+        };
+        Partner: components["schemas"]["PartnerSummary"] & {
+            operations: {
+                method: string;
+                /** @description The path on the platform */
+                path: string;
+                operationId: string;
+            }[];
+        };
         /** @description RFC 9457 problem details */
         Problem: {
             type: string;
@@ -502,6 +602,24 @@ export interface components {
         };
     };
     responses: {
+        /** @description No partner asset with this id (`NOT_FOUND`) */
+        PartnerNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The document cannot load: the load error's code (`XSB_INVALID`, `MANIFEST_INVALID`, `ROUTE_CONFLICT`, …) with `pointer` and `errors`; or `PARTNER_ID_MISMATCH`, `PARTNER_READ_ONLY` (a PARTNERS_DIR asset), `PARTNER_CHANGED` (changed meanwhile on another replica: try again) */
+        PartnerRejected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request does not match the operation (`VALIDATION_FAILED`, with the failing JSON pointers) */
         BadRequest: {
             headers: {
@@ -549,6 +667,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The asset id (the document's `x-switchboard.id`) */
+        PartnerId: string;
         /** @description `<asset id>.<job name>` (`@<replica>` appended for local jobs) */
         JobKey: string;
         /** @description The physical queue name, `<asset id>.<queue name>` */
@@ -1047,6 +1167,161 @@ export interface operations {
                     "application/json": components["schemas"]["Usage"];
                 };
             };
+        };
+    };
+    listPartners: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Directory files first, then uploads by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PartnerSummary"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getPartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset id (the document's `x-switchboard.id`) */
+                assetId: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PartnerNotFound"];
+        };
+    };
+    putPartner: {
+        parameters: {
+            query?: {
+                /** @description Default, the mode the previous version had (`live` for a new asset) */
+                mode?: components["schemas"]["PartnerMode"];
+            };
+            header?: never;
+            path: {
+                /** @description The asset id (the document's `x-switchboard.id`) */
+                assetId: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+                "application/yaml": string;
+                "text/yaml": string;
+            };
+        };
+        responses: {
+            /** @description Replaced (a new version) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            /** @description Added (version 1) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            400: components["responses"]["PartnerRejected"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["PartnerRejected"];
+            422: components["responses"]["PartnerRejected"];
+        };
+    };
+    removePartner: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset id (the document's `x-switchboard.id`) */
+                assetId: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PartnerNotFound"];
+            409: components["responses"]["PartnerRejected"];
+        };
+    };
+    setPartnerMode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The asset id (the document's `x-switchboard.id`) */
+                assetId: components["parameters"]["PartnerId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    mode: components["schemas"]["PartnerMode"];
+                };
+            };
+        };
+        responses: {
+            /** @description The asset in its new mode */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Partner"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["PartnerNotFound"];
+            409: components["responses"]["PartnerRejected"];
+            422: components["responses"]["PartnerRejected"];
         };
     };
     listJobs: {

@@ -1,6 +1,6 @@
 /** The command line and the Node guard, run as an operator runs them: as child processes. */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,6 +65,29 @@ describe('npx switchboard', () => {
     expect(failed?.code).toBe(1);
     expect(failed?.stdout).toContain('ok    hello (9 operations)');
     expect(failed?.stdout).toContain('FAIL  PLUGIN_NOT_FOUND');
+  });
+
+  it('check also reads the partner documents of PARTNERS_DIR, and names a bad one with its pointer', async () => {
+    const partners = mkdtempSync(join(dir, 'partners-'));
+    const doc = (id: string, baseUrl: string) => ({
+      openapi: '3.0.3',
+      info: { title: id, version: '1' },
+      'x-switchboard': { id, upstream: { baseUrl } },
+      paths: { '/ping': { get: { operationId: 'ping', responses: { '200': { description: 'ok' } } } } },
+    });
+    writeFileSync(join(partners, 'good.json'), JSON.stringify(doc('good-partner', 'https://api.example.com')));
+    writeFileSync(join(partners, 'bad.json'), JSON.stringify(doc('bad-partner', 'ftp://files.example.com')));
+    const failed = await run(process.execPath, [join(root, 'core/bin/switchboard.mjs'), 'check'], {
+      cwd: root,
+      env: { ...env, PARTNERS_DIR: partners },
+    }).then(
+      () => null,
+      (e: { code: number; stdout: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stdout).toContain('ok    notes');
+    expect(failed?.stdout).toMatch(/ok {4}good-partner \(1 operations\)/);
+    expect(failed?.stdout).toContain(`FAIL  XSB_INVALID ${join(partners, 'bad.json')}#/x-switchboard/upstream/baseUrl`);
   });
 
   it('an unknown command prints the help and exits 1', async () => {

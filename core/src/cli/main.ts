@@ -8,6 +8,7 @@ import { BACKGROUND_HELP, backgroundCommands } from '../background/cli-commands.
 import { ConfigError } from '../config/config.js';
 import { loadConfig } from '../config/load-config.js';
 import { createOrm, migrate, ormOptionsFor } from '../db/create-orm.js';
+import { createLogger } from '../logging/create-logger.js';
 import { LoadError } from '../plugins/load-error.js';
 import { newClaims, type PreparedPlugin, preparePlugin } from '../plugins/prepare-plugin.js';
 import { CORE_VERSION } from '../version.js';
@@ -58,7 +59,7 @@ const prepareAll = async (specifiers: string[], config: ReturnType<typeof loadCo
       errors.push(e instanceof LoadError ? e : new LoadError('PLUGIN_IMPORT_FAILED', specifier, '', (e as Error).message));
     }
   }
-  return { ok, errors };
+  return { ok, errors, claims };
 };
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -107,7 +108,22 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
 
   async check(args) {
     const config = loadConfig();
-    const { ok, errors } = await prepareAll(args.length > 0 ? args : config.plugins, config);
+    const { ok, errors, claims } = await prepareAll(args.length > 0 ? args : config.plugins, config);
+    // Without arguments, the partner documents of PARTNERS_DIR too, against the plugins' ids and routes, as at start.
+    if (args.length === 0) {
+      const { loadPartners } = await import('../partners/load-partners.js');
+      const partners = await loadPartners({
+        dir: config.partnersDir,
+        claims,
+        prepare: { rootDir: config.rootDir, pluginConfig: {}, configSources: {}, compileResponses: false },
+        log: createLogger({ level: 'silent' }),
+        env: process.env,
+        defaultTimeoutMs: config.httpTimeoutMs,
+        allowedHosts: config.partnerAllowedHosts,
+      });
+      ok.push(...partners.prepared);
+      errors.push(...partners.errors.map((e) => e.error));
+    }
     for (const p of ok) out(`ok    ${p.meta.id} (${p.operations.length} operations) ${p.manifestFile}`);
     for (const e of errors) out(`FAIL  ${e.code} ${e.file}${e.pointer ? `#${e.pointer}` : ''}\n      ${e.message}`);
     return errors.length > 0 ? 1 : 0;

@@ -15,13 +15,14 @@ const banner = (platform: Platform, url: string): string => {
     `Switchboard ${CORE_VERSION} (${config.env}) listening on ${url}`,
     `  API reference  ${url}/docs`,
     `  OpenAPI        ${url}/openapi.json`,
-    `  Health         ${url}/healthz  ${url}/readyz`,
+    `  Health         ${url}/healthz  ${url}/readyz${config.metrics ? `  ${url}/metrics` : ''}`,
     `  Database       ${db} (${migrationsApplied.length} migration(s) applied now)`,
   ];
   for (const p of plugins) {
     const { meta, operations } = p.prepared;
     lines.push(`  Asset          ${meta.id.padEnd(12)} ${url}${meta.basePath}  (${operations.length} operations, v${meta.version})`);
   }
+  for (const a of platform.partners.assets()) lines.push(`  Asset          ${a.id.padEnd(12)} ${url}${a.basePath}  (uploaded partner)`);
   if (plugins.length === 0) lines.push('  Assets         none loaded: list plugins in switchboard.config.yaml or SWITCHBOARD_PLUGINS');
   const { generatedAdminToken, demoKey } = platform.bootstrap;
   if (platform.access) lines.push(`  Admin API      ${url}/admin/v1  (operator token: Authorization: Bearer sba_…)`);

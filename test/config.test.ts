@@ -20,6 +20,17 @@ describe('loadConfig', () => {
     });
   });
 
+  it('serves /metrics in production only behind a token, or when asked for', () => {
+    expect(loadConfig({}, '/x').metrics).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }, '/x').metrics).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', METRICS_TOKEN: 'm'.repeat(24) }, '/x')).toMatchObject({
+      metrics: true,
+      metricsToken: 'm'.repeat(24),
+    });
+    expect(loadConfig({ NODE_ENV: 'production', METRICS: 'on' }, '/x').metrics).toBe(true);
+    expect(loadConfig({ METRICS: 'off' }, '/x').metrics).toBe(false);
+  });
+
   it('turns response validation off in production unless asked', () => {
     expect(loadConfig({ NODE_ENV: 'production' }, '/x').responseValidation).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', RESPONSE_VALIDATION: 'on' }, '/x').responseValidation).toBe(true);

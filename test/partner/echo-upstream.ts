@@ -91,6 +91,9 @@ export const startEchoUpstream = async (): Promise<EchoUpstream> => {
         'a=1; Path=/',
         'Set-Cookie',
         'b=2; Path=/',
+        // Named like the console's session cookie: the platform must not pass it back to the caller's browser.
+        'Set-Cookie',
+        'sb_console=hijacked; Path=/',
         'Keep-Alive',
         'timeout=5',
       ]);

@@ -110,6 +110,7 @@ describe('a partner asset', () => {
     expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2; Path=/']);
     expect(res.headers.get('keep-alive')).toBeNull();
     expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const echoed = await res.json();
     expect(echoed.method).toBe('PUT');
 

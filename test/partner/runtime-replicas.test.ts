@@ -65,7 +65,7 @@ describe(`uploaded partner assets across 2 replicas on ${backend.name}`, () => {
       PARTNER_ALLOWED_HOSTS: '127.0.0.1,localhost',
     };
     // A secret only replica A has: a document that needs it loads there and not on B.
-    replicas.push(await startCore({ ...env, ONLY_ON_A: 'secret-a' }));
+    replicas.push(await startCore({ ...env, PARTNER_ONLY_ON_A: 'secret-a' }));
     replicas.push(await startCore({ ...env, MIGRATE_ON_START: 'off' }));
   }, 120_000);
 
@@ -120,7 +120,7 @@ describe(`uploaded partner assets across 2 replicas on ${backend.name}`, () => {
   it('lists a version B cannot load with its load error, and B answers 404 for it', async () => {
     const doc = echoDocument({
       id: 'only-a',
-      upstream: { baseUrl: upstream.url, auth: { type: 'bearer', token: `\${ONLY_ON_A}` } },
+      upstream: { baseUrl: upstream.url, auth: { type: 'bearer', token: `\${PARTNER_ONLY_ON_A}` } },
     });
     expect((await admin('PUT', '/partners/only-a', doc)).status).toBe(201);
     const started = Date.now();

@@ -257,6 +257,18 @@ describe('an upload that cannot load', () => {
     expect(res.body.code).toBe('MANIFEST_PARSE_ERROR');
   });
 
+  it('answers 400 to a small YAML document whose aliases expand beyond a million values, quickly', async () => {
+    let bomb = 'a0: &a0 ["xxxxxxxxxx"]\n';
+    for (let i = 1; i <= 40; i++) bomb += `a${i}: &a${i} [*a${i - 1}, *a${i - 1}]\n`;
+    bomb += 'openapi: 3.0.3\n';
+    const started = Date.now();
+    const res = await refused('rt-bomb', { body: bomb, type: 'application/yaml' });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('MANIFEST_PARSE_ERROR');
+    expect(res.body.detail).toContain('more than 1000000 values');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it('answers 422 when the document names another id than the path', async () => {
     const res = await refused('rt-other', { json: rtDocument('rt-bad') });
     expect(res.status).toBe(422);
@@ -284,6 +296,45 @@ describe('an upload that cannot load', () => {
     expect((await admin('DELETE', '/partners/rt-dir')).body.code).toBe('PARTNER_READ_ONLY');
     expect((await admin('PUT', '/partners/rt-dir/mode', { json: { mode: 'mock' } })).status).toBe(409);
     expect((await admin('GET', '/partners/rt-dir')).body).toMatchObject({ source: 'directory', version: null, operationCount: 4 });
+  });
+
+  it('refuses the ids and base paths of the core’s own APIs (422), and a base path another upload serves (409)', async () => {
+    const admin0 = await refused('admin', { json: echoDocument({ id: 'admin', upstream: { baseUrl: upstream.url } }) });
+    expect(admin0.status).toBe(422);
+    expect(admin0.body.pointer).toMatch(/x-switchboard\/id$/);
+    for (const basePath of ['/admin/v1', '/developer/v1', '/console', '/metrics', '/docs']) {
+      const res = await refused('rt-reserved', {
+        json: echoDocument({ id: 'rt-reserved', basePath, upstream: { baseUrl: upstream.url } }),
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.pointer).toMatch(/x-switchboard\/basePath$/);
+    }
+    const first = await admin('PUT', '/partners/rt-shop-a', {
+      json: echoDocument({ id: 'rt-shop-a', basePath: '/shop', upstream: { baseUrl: upstream.url } }),
+    });
+    expect(first.status).toBe(201);
+    const other = rtDocument('rt-shop-b') as Record<string, unknown>;
+    (other['x-switchboard'] as Record<string, unknown>).basePath = '/shop';
+    other.paths = { '/other': { get: { operationId: 'other', responses: { '200': { description: 'x' } } } } };
+    const same = await refused('rt-shop-b', { json: other });
+    expect(same.status).toBe(409);
+    expect(same.body.code).toBe('ROUTE_CONFLICT');
+    expect(same.body.pointer).toBe('/x-switchboard/basePath');
+    expect((await admin('DELETE', '/partners/rt-shop-a')).status).toBe(204);
+  });
+
+  it('may not read the server’s environment: only PARTNER_… variables resolve in an upload', async () => {
+    process.env.RT_SERVER_SECRET = 'do-not-leak';
+    const doc = rtDocument('rt-env') as Record<string, unknown>;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a ${NAME} reference of a partner document, not a template.
+    (doc['x-switchboard'] as { upstream: Record<string, unknown> }).upstream.auth = { type: 'bearer', token: '${RT_SERVER_SECRET}' };
+    const res = await refused('rt-env', { json: doc });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('XSB_INVALID');
+    expect(res.body.pointer).toBe('/x-switchboard/upstream/auth/token');
+    expect(JSON.stringify(res.body)).not.toContain('do-not-leak');
+    expect(res.body.detail).toContain('PARTNER_');
+    delete process.env.RT_SERVER_SECRET;
   });
 
   it('is refused to a viewer: changing partner assets needs the operator role', async () => {

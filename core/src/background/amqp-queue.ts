@@ -350,11 +350,16 @@ export const createAmqpQueue = async (options: AmqpQueueOptions): Promise<QueueA
       const left = deadline - Date.now();
       if (left <= 0 || stopping) throw unavailable('the message broker is unreachable');
       await new Promise<void>((res) => {
-        const t = setTimeout(res, left);
-        connectedWaiters.push(() => {
+        const wake = () => {
           clearTimeout(t);
           res();
-        });
+        };
+        // A waiter that times out leaves the list: a long outage under publishing load must not grow it.
+        const t = setTimeout(() => {
+          connectedWaiters = connectedWaiters.filter((w) => w !== wake);
+          res();
+        }, left);
+        connectedWaiters.push(wake);
       });
     }
     return pub;

@@ -48,7 +48,7 @@ export interface CoreConfig {
   accessPollMs: number;
   /** AUTH_ATTEMPTS_PER_MINUTE: sign-ups and sign-ins allowed per minute from one client address, each. */
   authAttemptsPerMinute: number;
-  /** METRICS: serve Prometheus metrics on `/metrics` (default on). */
+  /** METRICS: serve Prometheus metrics on `/metrics` (default on, but in production only with a METRICS_TOKEN). */
   metrics: boolean;
   /** METRICS_TOKEN: when set, `/metrics` wants `Authorization: Bearer <token>`; a secret, never logged. */
   metricsToken: string | null;

@@ -162,7 +162,8 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     demoApp: bool(env, 'DEMO_APP', nodeEnv === 'development'),
     accessPollMs: int(env, 'ACCESS_POLL_MS', 1000, 50, 60_000),
     authAttemptsPerMinute: int(env, 'AUTH_ATTEMPTS_PER_MINUTE', 10, 1, 100_000),
-    metrics: bool(env, 'METRICS', true),
+    // In production the API port is public: metrics there only behind a token, or when asked for (METRICS=on).
+    metrics: bool(env, 'METRICS', nodeEnv !== 'production' || Boolean(env.METRICS_TOKEN)),
     metricsToken: env.METRICS_TOKEN || null,
     queueAdapter,
     amqpUrl,

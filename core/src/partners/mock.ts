@@ -81,7 +81,8 @@ export const createMock = ({ doc, operation, operationId }: MockOptions) => {
   const responseFor = (code: string | undefined): { key: string; status: number } | undefined => {
     if (code === undefined) {
       if (fallback === undefined) return undefined;
-      return { key: fallback, status: /^\d{3}$/.test(fallback) ? Number(fallback) : 200 };
+      // A 1xx cannot be an answer of its own (a Response refuses it): 200 with that response's content instead.
+      return { key: fallback, status: /^[2-5]\d\d$/.test(fallback) ? Number(fallback) : 200 };
     }
     if (!/^[2-5]\d\d$/.test(code)) return undefined;
     const key = [code, `${code[0]}XX`, `${code[0]}xx`, 'default'].find((k) => k in responses);
@@ -138,7 +139,7 @@ export const createMock = ({ doc, operation, operationId }: MockOptions) => {
       );
     }
     const { status, mediaType, body } = answer(chosen.key, chosen.status, prefer.example);
-    const headers = new Headers({ 'x-switchboard-mock': 'true', 'x-request-id': input.requestId });
+    const headers = new Headers({ 'x-switchboard-mock': 'true', 'x-request-id': input.requestId, 'x-content-type-options': 'nosniff' });
     if (prefer.code !== undefined || prefer.example !== undefined) headers.set('preference-applied', preferenceApplied(prefer));
     const withBody = body !== undefined && input.request.method !== 'HEAD';
     if (withBody && mediaType) headers.set('content-type', mediaType);

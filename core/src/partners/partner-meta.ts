@@ -122,19 +122,30 @@ const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o)
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** Replaces `${NAME}` in every string under `node`; a missing variable is a load error naming where it is used. */
-const resolveEnv = (node: unknown, env: Record<string, string | undefined>, file: string, at: string[]): unknown => {
+/**
+ * Replaces `${NAME}` in every string under `node`; a missing variable is a load error naming where it is used. With
+ * `prefix`, only names starting with it may be used (uploads: an operator must not read the server's secrets).
+ */
+const resolveEnv = (node: unknown, env: Record<string, string | undefined>, file: string, at: string[], prefix?: string): unknown => {
   if (typeof node === 'string') {
     return node.replace(ENV_REF, (_, name: string) => {
+      if (prefix !== undefined && !name.startsWith(prefix)) {
+        throw new LoadError(
+          'XSB_INVALID',
+          file,
+          pointer(...at),
+          `an uploaded document may only use \${${prefix}…} variables, not \${${name}}: set the secret as ${prefix}${name} on the replicas`,
+        );
+      }
       const value = env[name];
       // The name is safe to report; the value never appears in an error or a log line.
       if (value === undefined) throw new LoadError('XSB_INVALID', file, pointer(...at), `environment variable ${name} is not set`);
       return value;
     });
   }
-  if (Array.isArray(node)) return node.map((v, i) => resolveEnv(v, env, file, [...at, String(i)]));
+  if (Array.isArray(node)) return node.map((v, i) => resolveEnv(v, env, file, [...at, String(i)], prefix));
   if (typeof node === 'object' && node !== null) {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveEnv(v, env, file, [...at, k])]));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveEnv(v, env, file, [...at, k], prefix)]));
   }
   return node;
 };
@@ -149,6 +160,8 @@ export const takePartnerMeta = (
   env: Record<string, string | undefined>,
   modeOverride?: 'live' | 'mock',
   guard?: HostGuard,
+  /** Only `${NAME}`s with this prefix may be used (documents uploaded at runtime). */
+  envPrefix?: string,
 ): PartnerMeta => {
   const docInfo = (doc.info ?? {}) as Record<string, unknown>;
   const top = doc['x-switchboard'];
@@ -190,7 +203,7 @@ export const takePartnerMeta = (
       "must have required property 'upstream' (it may be left out in mock mode only)",
     );
   }
-  const upstream = resolveEnv(x.upstream, env, file, [...base, 'upstream']) as Omit<Upstream, 'auth'> & { auth?: UpstreamAuth };
+  const upstream = resolveEnv(x.upstream, env, file, [...base, 'upstream'], envPrefix) as Omit<Upstream, 'auth'> & { auth?: UpstreamAuth };
   for (const [key, value] of [
     ['baseUrl', upstream.baseUrl],
     ['tokenUrl', (upstream.auth as { tokenUrl?: string } | undefined)?.tokenUrl],

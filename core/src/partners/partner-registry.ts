@@ -28,7 +28,7 @@ import { LoadError } from '../plugins/load-error.js';
 import { type Claims, type PreparedPlugin, type PrepareOptions, preparePlugin } from '../plugins/prepare-plugin.js';
 import { warmValidators } from '../plugins/warm-validators.js';
 import type { PartnerMode } from './partner-document.js';
-import { asUploadProblem, readOnly } from './partner-problem.js';
+import { asUploadProblem, loadProblem, readOnly } from './partner-problem.js';
 import type { PartnerHead, PartnerStore } from './partner-store.js';
 import { readPartnerText } from './read-partner.js';
 
@@ -89,7 +89,12 @@ export interface PartnerRegistryOptions {
   mount?: (basePath: string, routes: Hono) => Hono;
   /** How callers authenticate to assets, for the merged document. */
   auth?: MergeInput['auth'];
+  /** The base paths of the assets loaded at start (plugins, PARTNERS_DIR): an upload may not share or nest in one. */
+  takenBasePaths?: () => { id: string; basePath: string }[];
 }
+
+/** The only environment variables an uploaded document may reference (`${PARTNER_…}`). */
+export const UPLOAD_ENV_PREFIX = 'PARTNER_';
 
 /** One uploaded version this replica serves. */
 interface Served {
@@ -157,8 +162,14 @@ export class PartnerRegistry {
   /** Loads the stored documents and starts polling. */
   async start(): Promise<void> {
     await this.sync();
+    let lastWarning = 0;
     this.timer = setInterval(() => {
-      this.sync().catch((err) => this.options.log.warn({ err }, 'partner documents poll failed; serving what is loaded'));
+      this.sync().catch((err) => {
+        // Once per 30 s while the database is away, not once per poll.
+        if (Date.now() - lastWarning < 30_000) return;
+        lastWarning = Date.now();
+        this.options.log.warn({ err }, 'partner documents poll failed; serving what is loaded');
+      });
     }, this.options.pollMs);
     this.timer.unref();
   }
@@ -307,17 +318,31 @@ export class PartnerRegistry {
   }
 
   private async apply(): Promise<void> {
-    const heads = await this.options.store.heads();
-    const present = new Set<string>();
-    for (const head of heads.sort((a, b) => a.id.localeCompare(b.id))) {
-      if (head.removed) continue;
-      present.add(head.id);
-      // A version that failed here is not tried again every poll (the one served before it stays).
-      const now = this.failed.get(head.id) ?? this.served.get(head.id);
-      if (now && now.version === head.version && now.mode === head.mode) continue;
-      await this.load(head);
+    const heads = (await this.options.store.heads()).filter((h) => !h.removed).sort((a, b) => a.id.localeCompare(b.id));
+    const present = new Set(heads.map((h) => h.id));
+    // Removals first: a removed asset's routes may be what a new version of another one takes.
+    let changed = false;
+    for (const id of [...this.served.keys(), ...this.failed.keys()]) {
+      if (present.has(id)) continue;
+      this.uninstall(id);
+      changed = true;
     }
-    for (const id of [...this.served.keys(), ...this.failed.keys()]) if (!present.has(id)) this.uninstall(id);
+    // Loading one version can free or take routes another needs (a path moved from one asset to another within a
+    // poll): go round again while a pass changed what is served, retrying the versions that failed meanwhile.
+    for (let pass = 0; pass < heads.length + 1; pass++) {
+      let progressed = false;
+      for (const head of heads) {
+        const served = this.served.get(head.id);
+        if (served && served.version === head.version && served.mode === head.mode) continue;
+        // A version that failed is not tried again every poll (the one served before it stays), only after a change.
+        const failed = this.failed.get(head.id);
+        if (failed && failed.version === head.version && failed.mode === head.mode && !changed) continue;
+        await this.load(head);
+        if (this.served.get(head.id) !== served) progressed = true;
+      }
+      if (!progressed) break;
+      changed = true;
+    }
   }
 
   /** Loads a stored version this replica does not serve yet; one that cannot load is logged and remembered. */
@@ -350,7 +375,15 @@ export class PartnerRegistry {
    */
   private async read(text: string, name: string, mode: PartnerMode, expectedId: string | undefined, eager: boolean) {
     const { env, log, defaultTimeoutMs, allowedHosts, metrics } = this.options;
-    const source = await readPartnerText(text, name, { env, log, defaultTimeoutMs, mode, allowedHosts, metrics });
+    const source = await readPartnerText(text, name, {
+      env,
+      log,
+      defaultTimeoutMs,
+      mode,
+      allowedHosts,
+      metrics,
+      envPrefix: UPLOAD_ENV_PREFIX,
+    });
     const info = (source.doc.info ?? {}) as { 'x-switchboard'?: { id?: string } };
     const id = info['x-switchboard']?.id ?? '';
     if (expectedId !== undefined && id !== expectedId) {
@@ -373,11 +406,35 @@ export class PartnerRegistry {
     }
     const before = copyClaims(claims);
     const prepared = await preparePlugin(name, claims, { ...this.options.prepare, lazyValidators: !eager, source });
+    this.checkBasePath(id, prepared.meta.basePath, name);
     const claimed: Claims = {
       ids: new Map([...claims.ids].filter(([k]) => !before.ids.has(k))),
       routes: new Map([...claims.routes].filter(([k]) => !before.routes.has(k))),
     };
     return { prepared, claimed };
+  }
+
+  /**
+   * An upload's base path may not be, contain or lie inside another asset's: requests are handed to the first
+   * upload whose base path matches, so two sharing one would hide each other's operations.
+   */
+  private checkBasePath(id: string, basePath: string, name: string): void {
+    const nested = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+    const others = [
+      ...(this.options.takenBasePaths?.() ?? []),
+      ...[...this.served.values()].filter((s) => s.id !== id).map((s) => ({ id: s.id, basePath: s.prepared.meta.basePath })),
+    ];
+    const clash = others.find((o) => o.id !== id && nested(basePath, o.basePath));
+    if (clash) {
+      throw loadProblem(
+        new LoadError(
+          'ROUTE_CONFLICT',
+          name,
+          '/x-switchboard/basePath',
+          `'${basePath}' overlaps the base path '${clash.basePath}' of '${clash.id}'`,
+        ),
+      );
+    }
   }
 
   /** Activates a prepared version and wraps it for serving; a handler that does not fit is a LoadError (422). */

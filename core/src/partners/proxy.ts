@@ -57,6 +57,12 @@ export interface ProxyOptions {
   metrics?: Metrics;
 }
 
+/**
+ * The upstream answers on the platform's origin, so its cookies land on the platform's domain: one named like the
+ * console's and portal's own (`sb_…`) could overwrite a session or a CSRF token, and is not passed back.
+ */
+const platformCookie = (name: string, value: string): boolean => name === 'set-cookie' && /^\s*sb_/i.test(value);
+
 /** RFC 9110 §9.2.2: a retried call has the same effect as one. POST and PATCH are never retried. */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Answers that say "not now" rather than "no": retried (idempotent calls) and counted by the breaker. */
@@ -159,9 +165,11 @@ export const createProxy = ({ assetId, basePath, upstream, defaultTimeoutMs, log
     const raw = res.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toLowerCase();
-      if (!HOP_BY_HOP.has(name) && !drop.has(name)) out.append(name, raw[i + 1]);
+      if (!HOP_BY_HOP.has(name) && !drop.has(name) && !platformCookie(name, raw[i + 1])) out.append(name, raw[i + 1]);
     }
     out.set('x-request-id', requestId);
+    // The answer is served from the platform's origin, where the console lives: no sniffing it into a page.
+    out.set('x-content-type-options', 'nosniff');
     const status = res.statusCode ?? 502;
     const empty = method === 'HEAD' || status === 204 || status === 304;
     if (empty) res.resume();

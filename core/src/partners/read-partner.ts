@@ -33,6 +33,11 @@ export interface ReadPartnerOptions {
   allowedHosts?: readonly string[];
   /** The partner metrics family for `/metrics` (upstream calls, latency, circuit state); absent, nothing is counted. */
   metrics?: Metrics;
+  /**
+   * Only `${NAME}` references starting with this may resolve (`PARTNER_` for documents uploaded at runtime: an
+   * operator who may upload must not be able to send the server's own secrets to an upstream of their choice).
+   */
+  envPrefix?: string;
 }
 
 /** Swagger 2.0 → OpenAPI 3.0, in memory; `patch` fixes the small errors converters commonly meet. */
@@ -60,12 +65,12 @@ export const readPartnerText = async (text: string, name: string, options: ReadP
 export const partnerSource = async (
   parsed: Record<string, unknown>,
   file: string,
-  { env, log, defaultTimeoutMs, mode: modeOverride, allowedHosts, metrics }: ReadPartnerOptions,
+  { env, log, defaultTimeoutMs, mode: modeOverride, allowedHosts, metrics, envPrefix }: ReadPartnerOptions,
 ): Promise<PluginSource> => {
   let doc = parsed;
   const hosts = hostGuard(allowedHosts);
   // Taken before conversion, which would otherwise have to carry it through.
-  const meta = takePartnerMeta(doc, file, env, modeOverride, hosts);
+  const meta = takePartnerMeta(doc, file, env, modeOverride, hosts, envPrefix);
   const mode = modeOverride ?? meta.mode;
   if (typeof doc.swagger === 'string' && doc.swagger.startsWith('2.')) doc = await convertSwagger(doc, file);
   const info = (doc.info ?? {}) as Record<string, unknown>;

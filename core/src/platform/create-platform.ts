@@ -206,6 +206,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
         metrics: metrics.requests,
       }),
     mount: (basePath, routes) => mountAsset(log, basePath, routes),
+    takenBasePaths: () => plugins.map((p) => ({ id: p.prepared.meta.id, basePath: p.prepared.meta.basePath })),
     auth: access ? 'app-key' : undefined,
   });
   root.register(partnersRef.id, { useValue: partnerRegistry });

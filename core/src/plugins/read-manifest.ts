@@ -9,8 +9,42 @@ import { LoadError } from './load-error.js';
 export const manifestPath = (manifest: URL | string): string =>
   manifest instanceof URL ? fileURLToPath(manifest) : manifest.startsWith('file:') ? fileURLToPath(manifest) : manifest;
 
+/**
+ * How many values a document may expand to. YAML aliases are shared references: a kilobyte of nested anchors can
+ * stand for billions of values, which the first serialization (`/openapi.json`, a mock answer) would try to build.
+ * The largest real document in the corpus has about 70 000.
+ */
+export const MAX_DOCUMENT_VALUES = 1_000_000;
+
+/** Counts the values under `node`, aliases counted each time they are used; stops past the limit. */
+const tooLarge = (node: unknown): boolean => {
+  let count = 0;
+  const stack: unknown[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (++count > MAX_DOCUMENT_VALUES) return true;
+    if (Array.isArray(n)) for (const v of n) stack.push(v);
+    else if (typeof n === 'object' && n !== null) for (const k in n) stack.push((n as Record<string, unknown>)[k]);
+  }
+  return false;
+};
+
+const bounded = (doc: Record<string, unknown>, file: string): Record<string, unknown> => {
+  if (tooLarge(doc)) {
+    throw new LoadError(
+      'MANIFEST_PARSE_ERROR',
+      file,
+      '',
+      `the document expands to more than ${MAX_DOCUMENT_VALUES} values (deeply nested YAML aliases?)`,
+    );
+  }
+  return doc;
+};
+
 /** Parses a YAML or JSON document (JSON is YAML). Throws `LoadError` with the position of the first error. */
-export const parseManifest = (text: string, file: string): Record<string, unknown> => {
+export const parseManifest = (text: string, file: string): Record<string, unknown> => bounded(parseText(text, file), file);
+
+const parseText = (text: string, file: string): Record<string, unknown> => {
   if (file.endsWith('.json')) {
     try {
       return JSON.parse(text);

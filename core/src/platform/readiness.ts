@@ -46,7 +46,8 @@ export const readiness =
         if (!hook) return [p.prepared.meta.id, 'ok'] as const;
         const verdict = await within(() => hook(p.services as never), timeoutMs).then(
           (r) => (r === true ? 'ok' : String(r)),
-          (e: Error) => `not ready: ${e.message}`,
+          // A thrown message may name internals; this answer is public. A reason the hook returns is its choice.
+          (e: Error) => (e.message.startsWith('no answer within') ? 'not ready: no answer within 1 s' : 'not ready: its check failed'),
         );
         return [p.prepared.meta.id, verdict] as const;
       }),

@@ -3,8 +3,9 @@
  * in child processes, a fresh MariaDB database, RabbitMQ (a virtual host of its own, so other runs on the shared
  * broker never consume or delete this run's queues) or the embedded queue, and core replicas as real processes
  * (`node --import tsx core/src/main.ts`, NODE_ENV=production) with the push plugin pointed at the fakes.
- * Every replica also runs the workers (the core has no API-only mode), so a "worker replica" is a replica the
- * drill sends no HTTP to and kills.
+ * A replica's role is SWITCHBOARD_ROLE, given per replica (`startReplica(name, { SWITCHBOARD_ROLE: 'api' })`); by
+ * default every replica is `all` (serves the API and runs the workers). PUSH_REPLICA_NODE_ARGS adds Node options to
+ * every replica (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for profiling runs).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -51,7 +52,8 @@ export interface PushCluster {
   amqpUrl: string | null;
   vhost: string | null;
   replicas: Map<string, ReplicaProcess>;
-  startReplica(name: string): Promise<ReplicaProcess>;
+  /** Starts a replica; `env` is added to the cluster's environment for this one (e.g. its SWITCHBOARD_ROLE). */
+  startReplica(name: string, env?: Record<string, string>): Promise<ReplicaProcess>;
   /** SIGKILL, and wait for the exit. */
   kill(name: string): Promise<void>;
   /** The app's key headers (an organization, app, plan and subscription made through the admin API). */
@@ -76,7 +78,8 @@ export interface PushCluster {
 const rabbitctl = (...args: string[]) => run('rabbitmqctl', args, { timeout: 120_000 });
 
 const startReplicaProcess = async (name: string, env: Record<string, string>, log: (s: string) => void): Promise<ReplicaProcess> => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/src/main.ts'], {
+  const nodeArgs = (process.env.PUSH_REPLICA_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'core/src/main.ts'], {
     cwd: REPO,
     env: { ...process.env, ...env, REPLICA_ID: name },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -217,8 +220,8 @@ export const startPushCluster = async (options: ClusterOptions): Promise<PushClu
       vhost,
       replicas,
       appHeaders: {},
-      startReplica: async (name) => {
-        const r = await startReplicaProcess(name, env, log);
+      startReplica: async (name, own = {}) => {
+        const r = await startReplicaProcess(name, { ...env, ...own }, log);
         replicas.set(name, r);
         return r;
       },

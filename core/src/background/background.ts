@@ -50,9 +50,15 @@ export type BackgroundConfig = Pick<
   | 'queueLeaseMs'
   | 'queuePollMs'
   | 'drainMs'
->;
+> &
+  Partial<Pick<CoreConfig, 'role'>>;
 
 export interface Background {
+  /**
+   * What this replica runs (SWITCHBOARD_ROLE): `all` jobs and queue workers, `api` neither (it still publishes, so
+   * its accepts never share the event loop with deliveries), `worker` both.
+   */
+  readonly role: 'all' | 'api' | 'worker';
   readonly queue: QueueAdapter;
   /** The operators' actions (the admin API's background operations), audited. */
   readonly admin: BackgroundAdmin;
@@ -80,6 +86,7 @@ export const createBackground = async (config: BackgroundConfig, orm: MikroORM, 
   const store = backgroundStore(orm, config.databaseUrl);
   let check: (assetId: string) => boolean = () => true;
   const isAssetEnabled = (id: string) => check(id);
+  const role = config.role ?? 'all';
   const bgLog = log.child({ component: 'background', replica: config.replicaId });
   const queue: QueueAdapter =
     config.queueAdapter === 'rabbitmq' && config.amqpUrl
@@ -104,6 +111,7 @@ export const createBackground = async (config: BackgroundConfig, orm: MikroORM, 
   const admin = createBackgroundAdmin({ orm, scheduler: () => scheduler, queue: () => queue, queueNames: () => workerQueues });
 
   return {
+    role,
     queue,
     admin,
     store,
@@ -165,6 +173,11 @@ export const createBackground = async (config: BackgroundConfig, orm: MikroORM, 
         isAssetEnabled,
       });
       workerQueues = [...new Set(workers.map((w) => w.queue))];
+      // An API replica still validates and lists jobs and workers (the admin API shows them), but runs none.
+      if (role === 'api') {
+        bgLog.info({ role, jobs: jobs.length, workers: workers.length }, 'API-only replica: no jobs or queue consumers run here');
+        return problems;
+      }
       await scheduler.start();
       await queue.start(workers);
       return problems;

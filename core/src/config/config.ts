@@ -60,6 +60,11 @@ export interface CoreConfig {
   amqpQueueType: 'classic' | 'quorum';
   /** Names this replica in job leases and run history. */
   replicaId: string;
+  /**
+   * SWITCHBOARD_ROLE: `all` serves the API and runs jobs and queue workers; `api` serves the API and publishes but
+   * consumes nothing and runs no jobs; `worker` runs jobs and workers (and still answers HTTP, e.g. health).
+   */
+  role: 'all' | 'api' | 'worker';
   /** A job's lease: how soon another replica takes over the tick of a holder that died. */
   jobLeaseMs: number;
   schedulerPollMs: number;

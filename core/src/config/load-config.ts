@@ -169,6 +169,7 @@ export const loadConfig = (env: Env = process.env, cwd: string = process.cwd()):
     amqpUrl,
     amqpQueueType: oneOf(env, 'AMQP_QUEUE_TYPE', ['classic', 'quorum'] as const, 'classic'),
     replicaId: env.REPLICA_ID || `${hostname()}-${process.pid}`,
+    role: oneOf(env, 'SWITCHBOARD_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     jobLeaseMs: int(env, 'JOB_LEASE_MS', 15_000, 100),
     schedulerPollMs: int(env, 'SCHEDULER_POLL_MS', 250, 10),
     queueLeaseMs: int(env, 'QUEUE_LEASE_MS', 30_000, 100),

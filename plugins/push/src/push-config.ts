@@ -5,6 +5,8 @@ export interface PushConfig {
   encryptionKey?: string;
   simulator: 'auto' | 'always' | 'never';
   chunkSize: number;
+  /** Devices per INSERT … SELECT of a recipient snapshot. */
+  snapshotBatchSize: number;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;

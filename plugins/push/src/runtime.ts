@@ -7,7 +7,7 @@
 import type { Logger } from '@switchboard/sdk';
 import { type CredentialCipher, createCredentialCipher } from './credential-cipher.js';
 import {
-  type ApnsTokenKey,
+  type ApnsCredentials,
   createApnsSender,
   createFcmSender,
   createRecordingTransport,
@@ -20,7 +20,7 @@ import type { PushConfig } from './push-config.js';
 export interface PushRuntime {
   cipher: CredentialCipher;
   fcm: PushTransport<FcmServiceAccount>;
-  apns: PushTransport<ApnsTokenKey>;
+  apns: PushTransport<ApnsCredentials>;
   simulator: RecordingTransport;
   production: boolean;
   close(): Promise<void>;

@@ -69,3 +69,20 @@ export const compileTagExpression = (text: string): Filter => {
 
 /** The `tag_text` value for a device's tags. */
 export const tagText = (tags: readonly string[]): string => (tags.length ? `|${tags.join('|')}|` : '');
+
+/**
+ * The same filter as SQL over `push_device` (for the recipient snapshot built with one INSERT … SELECT): the LIKE
+ * patterns travel as parameters, so a tag never becomes SQL text.
+ *
+ * @example
+ * tagFilterSql(compileTagExpression('news && !beta')) // { sql: '(tag_text like ? and not (tag_text like ?))', params: ['%|news|%', '%|beta|%'] }
+ */
+export const tagFilterSql = (filter: Filter): { sql: string; params: string[] } => {
+  if (filter.tagText) return { sql: 'tag_text like ?', params: [filter.tagText.$like] };
+  if (filter.$not) {
+    const inner = tagFilterSql(filter.$not);
+    return { sql: `not (${inner.sql})`, params: inner.params };
+  }
+  const parts = ((filter.$and ?? filter.$or) as Filter[]).map(tagFilterSql);
+  return { sql: `(${parts.map((p) => p.sql).join(filter.$and ? ' and ' : ' or ')})`, params: parts.flatMap((p) => p.params) };
+};

@@ -1,11 +1,21 @@
 /**
  * @module A fake APNs provider API on loopback: HTTP/2 over TLS, `POST /3/device/<token>`, the apns-* headers,
- * ES256 provider-token (JWT) checks against registered team keys, and Apple's error answers. Tests, benchmarks and
+ * ES256 provider-token (JWT) checks against registered team keys, certificate-based trust (a client certificate
+ * in the TLS handshake, verified against the fake's client CA, whose UID is the only topic it may push to), and
+ * Apple's error answers. Tests, benchmarks and
  * fault drills drive the real @parse/node-apn against it, in-process or in a child process (see ./main.ts).
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import {
+  type ClientCa,
+  type ClientCertificate,
+  type ClientCertificateOptions,
+  clientCa,
+  issueClientCertificate,
+} from './client-certificates.js';
 import {
   type FailOptions,
   FakeBehaviour,
@@ -46,6 +56,8 @@ export interface ReceivedApns {
   authority: string;
   teamId?: string;
   keyId?: string;
+  /** Set when the connection authenticated with a client certificate: its subject. */
+  certificate?: string;
   headers: {
     'apns-topic'?: string;
     'apns-push-type'?: string;
@@ -120,6 +132,9 @@ export class FakeApns {
   readonly #behaviour = new FakeBehaviour<ApnsScript>();
   readonly #recorder: FakeRecorder<ReceivedApns>;
   readonly #sessions = new Set<http2.ServerHttp2Session>();
+  readonly #clientCa: ClientCa;
+  /** Sessions that presented a client certificate: its bundle id and subject, or why it was refused. */
+  readonly #certSessions = new WeakMap<http2.ServerHttp2Session, { bundleId: string; subject: string } | Refusal>();
   #server: http2.Http2SecureServer | undefined;
   #port = 0;
 
@@ -131,6 +146,7 @@ export class FakeApns {
       tokenMaxAgeSeconds: options.tokenMaxAgeSeconds ?? 3600,
     };
     this.#recorder = new FakeRecorder(this.#options.recordBodies);
+    this.#clientCa = clientCa();
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<FakeApnsEndpoint> {
@@ -138,10 +154,30 @@ export class FakeApns {
       key: this.#pki.key,
       cert: this.#pki.cert,
       settings: { maxConcurrentStreams: this.#options.maxConcurrentStreams },
+      // Certificate-based trust: a client certificate is asked for but optional (token clients present none); one
+      // that is presented must chain to the fake's client CA.
+      requestCert: true,
+      rejectUnauthorized: false,
+      ca: [this.#clientCa.cert],
     });
     server.on('session', (session) => {
       this.#recorder.connected();
       this.#sessions.add(session);
+      const socket = session.socket as unknown as TLSSocket;
+      const peer = socket.getPeerCertificate?.();
+      if (peer?.raw) {
+        const uid = (peer.subject as unknown as Record<string, string | undefined> | undefined)?.UID;
+        const subject = Object.entries(peer.subject ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ');
+        const valid = Date.parse(peer.valid_to) > Date.now();
+        this.#certSessions.set(
+          session,
+          socket.authorized && valid && uid
+            ? { bundleId: uid, subject }
+            : new Refusal(403, valid ? 'BadCertificate' : 'CertificateExpired'),
+        );
+      }
       session.on('close', () => this.#sessions.delete(session));
       session.on('error', () => {});
     });
@@ -196,6 +232,14 @@ export class FakeApns {
     const publicKey = options.key.includes('PRIVATE') ? createPublicKey(createPrivateKey(options.key)) : createPublicKey(options.key);
     this.#keys.set(options.keyId, { teamId: options.teamId, publicKey, bundleIds: new Set(options.bundleIds ?? []) });
     this.#jwtCache.clear();
+  }
+
+  /**
+   * Issues a client certificate for `bundleId` from the fake's client CA, as Apple issues push certificates; a
+   * connection presenting it may push to that bundle id without a provider token.
+   */
+  createClientCertificate(options: ClientCertificateOptions): ClientCertificate {
+    return issueClientCertificate({ ca: this.#clientCa, ...options });
   }
 
   revokeKey(keyId: string): void {
@@ -309,10 +353,17 @@ export class FakeApns {
         retryAfter = trouble.retryAfterSeconds;
         throw new Refusal(429, 'TooManyRequests');
       }
-      const who = this.#authenticate(headers.authorization);
-      received.teamId = who.teamId;
-      received.keyId = who.keyId;
-      this.#checkHeaders(headers, who.keyId);
+      const certificate = this.#certSessions.get(stream.session as http2.ServerHttp2Session);
+      if (certificate instanceof Refusal) throw certificate;
+      if (certificate) {
+        received.certificate = certificate.subject;
+        this.#checkHeaders(headers, new Set([certificate.bundleId]));
+      } else {
+        const who = this.#authenticate(headers.authorization);
+        received.teamId = who.teamId;
+        received.keyId = who.keyId;
+        this.#checkHeaders(headers, this.#keys.get(who.keyId)?.bundleIds);
+      }
       received.payload = this.#checkPayload(body, received.headers['apns-push-type']);
       if (!DEVICE_TOKEN.test(token)) throw new Refusal(400, 'BadDeviceToken');
       const scripted = this.#behaviour.tokenOutcome(token);
@@ -347,10 +398,9 @@ export class FakeApns {
     }
   }
 
-  #checkHeaders(headers: http2.IncomingHttpHeaders, keyId: string): void {
+  #checkHeaders(headers: http2.IncomingHttpHeaders, allowed: ReadonlySet<string> | undefined): void {
     const topic = headers['apns-topic'];
     if (typeof topic !== 'string' || topic === '') throw new Refusal(400, 'MissingTopic');
-    const allowed = this.#keys.get(keyId)?.bundleIds;
     // A key may push to its apps and their .voip / .complication / live-activity topics.
     const base = topic.replace(/\.(voip|complication|pushkit\.fileprovider|push-type\.liveactivity)$/, '');
     if (allowed && allowed.size > 0 && !allowed.has(base)) throw new Refusal(400, 'TopicDisallowed');

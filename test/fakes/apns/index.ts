@@ -1,4 +1,6 @@
 /** @module The fake APNs provider API: in-process class, child-process launcher, test PKI. */
+
+export { type ClientCa, type ClientCertificate, type ClientCertificateOptions, createClientCa } from './client-certificates.js';
 export { APNS_REASONS, type ApnsReason, type ApnsScript, FakeApns, type FakeApnsOptions, type ReceivedApns } from './fake-apns.js';
 export type { FakeStats, ReceivedRequest } from './fake-behaviour.js';
 export { type FakeProcess, type Remote, spawnFake } from './fake-process.js';

@@ -3,12 +3,17 @@ import { defineEntity, p } from '@switchboard/sdk';
 
 /** What the API may show about a credential: never the secret. */
 export interface CredentialMetadata {
+  /** APNs: `token` (a .p8 key) or `certificate`; absent on FCM and on APNs keys stored before certificates existed. */
+  kind?: 'token' | 'certificate';
   projectId?: string;
   clientEmail?: string;
   keyId?: string;
   teamId?: string;
   bundleId?: string;
   production?: boolean;
+  /** APNs certificates: the subject (`UID=<bundle id>, CN=Apple Push Services: …`) and when it expires. */
+  subject?: string;
+  expiresAt?: string;
   fingerprint: string;
 }
 

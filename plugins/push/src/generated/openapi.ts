@@ -46,7 +46,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Upload or replace the APNs token key (.p8) */
+        /**
+         * Upload or replace the APNs credentials, a token key (.p8) or a client certificate (.p12, or PEM)
+         * @description Either a token key `{ key, keyId, teamId, bundleId, production }` or a client certificate `{ certificate: { pkcs12, passphrase } | { cert, key, passphrase }, bundleId, production }`. A certificate is opened at upload: a damaged file, a wrong passphrase, a key of another certificate, an expired certificate or one without Apple's push extension for the chosen environment is `400 APNS_CREDENTIALS_INVALID` with the pointer. Stored encrypted; never answered.
+         */
         put: operations["putApnsCredentials"];
         post?: never;
         delete?: never;
@@ -195,15 +198,49 @@ export interface components {
         /** @enum {string} */
         Platform: "ios" | "android" | "web";
         Tag: string;
+        ApnsTokenKeyUpload: {
+            /** @description The text of the .p8 file */
+            key: string;
+            keyId: string;
+            teamId: string;
+            bundleId: string;
+            production: boolean;
+        };
+        ApnsCertificateUpload: {
+            /** @description A PKCS#12 file (`pkcs12`, base64) or a PEM certificate and private key (`cert` and `key`), with the passphrase if they are encrypted */
+            certificate: {
+                /** @description The .p12/.pfx file, base64 */
+                pkcs12?: string;
+                /** @description The PEM certificate */
+                cert?: string;
+                /** @description The PEM private key of the certificate */
+                key?: string;
+                passphrase?: string;
+            };
+            bundleId: string;
+            production: boolean;
+        };
         CredentialInfo: {
             /** @enum {string} */
             provider: "fcm" | "apns";
+            /**
+             * @description APNs: a token key (.p8) or a client certificate
+             * @enum {string}
+             */
+            kind?: "token" | "certificate";
             projectId?: string;
             clientEmail?: string;
             keyId?: string;
             teamId?: string;
             bundleId?: string;
             production?: boolean;
+            /** @description APNs certificate: its subject, e.g. UID=com.example.app, CN=Apple Push Services: com.example.app */
+            subject?: string;
+            /**
+             * Format: date-time
+             * @description APNs certificate: when it expires
+             */
+            expiresAt?: string;
             /** @description First 16 hex digits of the secret's SHA-256, to tell uploads apart */
             fingerprint: string;
             /** Format: date-time */
@@ -214,12 +251,24 @@ export interface components {
         NullableCredentialInfo: {
             /** @enum {string} */
             provider: "fcm" | "apns";
+            /**
+             * @description APNs: a token key (.p8) or a client certificate
+             * @enum {string}
+             */
+            kind?: "token" | "certificate";
             projectId?: string;
             clientEmail?: string;
             keyId?: string;
             teamId?: string;
             bundleId?: string;
             production?: boolean;
+            /** @description APNs certificate: its subject, e.g. UID=com.example.app, CN=Apple Push Services: com.example.app */
+            subject?: string;
+            /**
+             * Format: date-time
+             * @description APNs certificate: when it expires
+             */
+            expiresAt?: string;
             /** @description First 16 hex digits of the secret's SHA-256, to tell uploads apart */
             fingerprint: string;
             /** Format: date-time */
@@ -503,14 +552,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description The text of the .p8 file */
-                    key: string;
-                    keyId: string;
-                    teamId: string;
-                    bundleId: string;
-                    production: boolean;
-                };
+                "application/json": components["schemas"]["ApnsTokenKeyUpload"] | components["schemas"]["ApnsCertificateUpload"];
             };
         };
         responses: {

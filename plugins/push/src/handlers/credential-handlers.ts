@@ -2,7 +2,7 @@
 import { type Database, type Handlers, type Logger, NotFoundError } from '@switchboard/sdk';
 import { PushCredential } from '../entities/credential.js';
 import type { operations } from '../generated/openapi.js';
-import { validateApnsTokenKey, validateFcmServiceAccount } from '../providers/index.js';
+import { validateApnsCertificate, validateApnsTokenKey, validateFcmServiceAccount } from '../providers/index.js';
 import type { PushRuntime } from '../runtime.js';
 import { openCredential, type ProviderName, storeCredential } from '../store/app-credentials.js';
 import { appOf } from './caller-app.js';
@@ -43,15 +43,33 @@ export const credentialHandlers = (db: Database, log: Logger, runtime: () => Pus
 
     putApnsCredentials: async ({ body, caller }) => {
       const appId = appOf(caller);
+      // A client certificate (.p12, or PEM cert and key) or a token key (.p8): the body says which.
+      if ('certificate' in body) {
+        const c = validateApnsCertificate(body, '/body');
+        const { row, replaced } = await storeCredential(db, runtime().cipher, appId, 'apns', JSON.stringify(c), {
+          kind: 'certificate',
+          bundleId: c.bundleId,
+          production: c.production,
+          subject: c.subject,
+          expiresAt: c.expiresAt,
+        });
+        await forget('apns', replaced);
+        log.info(
+          { appId, provider: 'apns', kind: 'certificate', expiresAt: c.expiresAt, replaced: replaced !== undefined },
+          'push credentials stored',
+        );
+        return { status: 200, body: credentialView(row) };
+      }
       const key = validateApnsTokenKey(body, '/body');
       const { row, replaced } = await storeCredential(db, runtime().cipher, appId, 'apns', JSON.stringify(key), {
+        kind: 'token',
         keyId: key.keyId,
         teamId: key.teamId,
         bundleId: key.bundleId,
         production: key.production,
       });
       await forget('apns', replaced);
-      log.info({ appId, provider: 'apns', keyId: key.keyId, replaced: replaced !== undefined }, 'push credentials stored');
+      log.info({ appId, provider: 'apns', kind: 'token', keyId: key.keyId, replaced: replaced !== undefined }, 'push credentials stored');
       return { status: 200, body: credentialView(row) };
     },
 

@@ -6,7 +6,7 @@ import { PushSend } from '../entities/send.js';
 import type { operations } from '../generated/openapi.js';
 import type { PushConfig } from '../push-config.js';
 import { acceptSend } from '../sends/accept-send.js';
-import { publishDueChunks } from '../sends/publish-chunks.js';
+import { publishAcceptedChunks, publishDueChunks } from '../sends/publish-chunks.js';
 import { sendTotals } from '../sends/send-totals.js';
 import { queueSendWebhook } from '../webhooks/notify-queue.js';
 import { appOf } from './caller-app.js';
@@ -24,16 +24,18 @@ export const sendHandlers = (db: Database, log: Logger, queue: QueueService, con
   return {
     createSend: async ({ body, headers, caller }) => {
       const appId = appOf(caller);
-      const { send, duplicate } = await acceptSend(db, {
+      const { send, duplicate, chunks } = await acceptSend(db, {
         appId,
         body,
         idempotencyKey: headers['idempotency-key'],
         chunkSize: config.chunkSize,
+        snapshotBatchSize: config.snapshotBatchSize,
       });
       if (!duplicate) {
         log.info({ sendId: send.id, appId, recipients: send.recipientCount, status: send.status }, 'push send accepted');
         // After commit. A failure here is logged, not answered: the send is recorded and the release job publishes it.
-        if (send.status === 'queued' || send.status === 'scheduled') await publishDueChunks(db, queue, log, { sendId: send.id });
+        if (send.status === 'queued') await publishAcceptedChunks(db, queue, log, send.id, chunks);
+        else if (send.status === 'scheduled') await publishDueChunks(db, queue, log, { sendId: send.id });
       }
       return {
         status: 202,

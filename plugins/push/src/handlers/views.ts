@@ -10,6 +10,8 @@ type Schemas = components['schemas'];
 
 export const credentialView = (row: PushCredentialRow): Schemas['CredentialInfo'] => ({
   provider: row.provider as 'fcm' | 'apns',
+  // APNs keys stored before certificates were accepted carry no kind: they are token keys.
+  ...(row.provider === 'apns' ? { kind: 'token' as const } : {}),
   ...row.metadata,
   createdAt: row.createdAt.toISOString(),
   updatedAt: row.updatedAt.toISOString(),

@@ -1,6 +1,7 @@
 /**
- * @module Delivers to APNs through @parse/node-apn: one Provider (one HTTP/2 session) per token key, tokens sent in
- * bursts of a few hundred streams (ten thousand at once draw NGHTTP2_ENHANCE_YOUR_CALM).
+ * @module Delivers to APNs through @parse/node-apn: one Provider (one HTTP/2 session) per token key or client
+ * certificate, tokens sent in bursts of a few hundred streams (ten thousand at once draw NGHTTP2_ENHANCE_YOUR_CALM).
+ * A certificate is presented in the TLS handshake (mutual TLS); a token key signs a JWT per session instead.
  *
  * node-apn's own retries are off (`connectionRetryLimit: 0`): it retries 408/429/5xx immediately, ignoring
  * Retry-After, which hammers a throttled APNs and hides the retries from the delivery report. Every retryable
@@ -11,7 +12,7 @@ import { Notification, Provider, type ProviderOptions, type ResponseFailure } fr
 import { assertApnsPayloadFits, buildApnsRequest } from './apns-request.js';
 import { type ApnFailure, classifyApnsFailure } from './classify-apns-failure.js';
 import { ClientCache, ClientCreationError, credentialKey } from './client-cache.js';
-import type { ApnsTokenKey } from './credentials.js';
+import { type ApnsCredentials, isApnsCertificate } from './credentials.js';
 import type { LoopbackEndpoint } from './loopback-endpoint.js';
 import { PayloadRejected } from './payload-rejected.js';
 import type { DeliveryResult, PushItem, PushNotification, PushTransport } from './push-transport.js';
@@ -82,7 +83,7 @@ const shutdownProvider = (provider: Provider, graceMs = 2000): Promise<void> =>
  * const apns = createApnsSender({ burstSize: 500 });
  * const results = await apns.send({ key, keyId, teamId, bundleId, production: true }, items);
  */
-export const createApnsSender = (options: ApnsSenderOptions = {}): PushTransport<ApnsTokenKey> => {
+export const createApnsSender = (options: ApnsSenderOptions = {}): PushTransport<ApnsCredentials> => {
   const burstSize = Math.max(1, options.burstSize ?? 500);
   const concurrentBursts = Math.max(1, options.concurrentBursts ?? 2);
   const { loopback } = options;
@@ -92,22 +93,39 @@ export const createApnsSender = (options: ApnsSenderOptions = {}): PushTransport
     maxClients: options.maxClients,
   });
 
-  const keyOf = (k: ApnsTokenKey) => credentialKey('apns', k.key, k.keyId, k.teamId, String(k.production));
+  const keyOf = (k: ApnsCredentials) =>
+    isApnsCertificate(k)
+      ? credentialKey('apns-certificate', k.pkcs12 ?? '', k.cert ?? '', k.key ?? '', k.passphrase ?? '', String(k.production))
+      : credentialKey('apns', k.key, k.keyId, k.teamId, String(k.production));
 
-  const create = (k: ApnsTokenKey): Provider => {
+  const create = (k: ApnsCredentials): Provider => {
     const address = k.production ? APNS_HOSTS.production : APNS_HOSTS.sandbox;
+    // Buffers, never strings: node-apn reads a string that does not look like PEM as a file path.
+    const clientCertificate: Pick<tls.ConnectionOptions, 'pfx' | 'cert' | 'key' | 'passphrase'> = isApnsCertificate(k)
+      ? {
+          ...(k.pkcs12 ? { pfx: Buffer.from(k.pkcs12, 'base64') } : { cert: Buffer.from(k.cert ?? ''), key: Buffer.from(k.key ?? '') }),
+          ...(k.passphrase ? { passphrase: k.passphrase } : {}),
+        }
+      : {};
     const providerOptions: ProviderOptions & { createConnection?: () => tls.TLSSocket } = {
-      // A Buffer, never a string: node-apn reads a string that does not look like PEM as a file path.
-      token: { key: Buffer.from(k.key), keyId: k.keyId, teamId: k.teamId },
+      ...(isApnsCertificate(k) ? clientCertificate : { token: { key: Buffer.from(k.key), keyId: k.keyId, teamId: k.teamId } }),
       production: k.production,
       address,
       requestTimeout: options.requestTimeoutMs ?? 5000,
       connectionRetryLimit: 0,
-    };
+    } as ProviderOptions;
     if (loopback) {
-      // The session keeps Apple's host name for :authority and SNI; only the socket goes to the fake.
+      // The session keeps Apple's host name for :authority and SNI; only the socket goes to the fake (with the client
+      // certificate, when that is how the app authenticates).
       providerOptions.createConnection = () =>
-        tls.connect({ host: loopback.host, port: loopback.port, ca: loopback.ca, servername: address, ALPNProtocols: ['h2'] });
+        tls.connect({
+          host: loopback.host,
+          port: loopback.port,
+          ca: loopback.ca,
+          servername: address,
+          ALPNProtocols: ['h2'],
+          ...clientCertificate,
+        });
     }
     return new Provider(providerOptions);
   };

@@ -22,3 +22,27 @@ export interface ApnsTokenKey {
   /** api.push.apple.com when true, api.sandbox.push.apple.com otherwise. */
   production: boolean;
 }
+
+/**
+ * An APNs client certificate (certificate-based trust), as stored: a PKCS#12 file (base64) or a PEM certificate and
+ * private key, with its passphrase. `subject` and `expiresAt` are read from the certificate at upload.
+ */
+export interface ApnsCertificate {
+  kind: 'certificate';
+  /** The .p12/.pfx file, base64. */
+  pkcs12?: string;
+  /** PEM certificate and private key, when no PKCS#12 file was given. */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  /** The app's bundle id, sent as `apns-topic`. */
+  bundleId: string;
+  production: boolean;
+  subject: string;
+  expiresAt: string;
+}
+
+/** What an app's APNs credentials can be: a token key (.p8) or a client certificate. */
+export type ApnsCredentials = ApnsTokenKey | ApnsCertificate;
+
+export const isApnsCertificate = (c: ApnsCredentials): c is ApnsCertificate => (c as ApnsCertificate).kind === 'certificate';

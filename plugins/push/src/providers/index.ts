@@ -3,7 +3,7 @@ export { type ApnsHeaders, type ApnsRequest, buildApnsRequest } from './apns-req
 export { APNS_HOSTS, type ApnsSenderOptions, createApnsSender } from './apns-sender.js';
 export { classifyApnsFailure } from './classify-apns-failure.js';
 export { classifyFcmError } from './classify-fcm-error.js';
-export type { ApnsTokenKey, FcmServiceAccount } from './credentials.js';
+export { type ApnsCertificate, type ApnsCredentials, type ApnsTokenKey, type FcmServiceAccount, isApnsCertificate } from './credentials.js';
 export { buildFcmMessage, toFcmData } from './fcm-message.js';
 export { createFcmSender, disableSdkRetries, type FcmSenderOptions } from './fcm-sender.js';
 export type { LoopbackEndpoint } from './loopback-endpoint.js';
@@ -16,6 +16,7 @@ export {
   type SimulatedSend,
   tokenConventions,
 } from './recording-transport.js';
+export { validateApnsCertificate } from './validate-apns-certificate.js';
 export { APNS_CREDENTIALS_INVALID, validateApnsTokenKey } from './validate-apns-token-key.js';
 export { FCM_CREDENTIALS_INVALID, validateFcmServiceAccount } from './validate-fcm-service-account.js';
 export { MAX_TTL_SECONDS, PUSH_NOTIFICATION_INVALID, validateNotification } from './validate-notification.js';

@@ -70,3 +70,40 @@ export const publishDueChunks = async (
   if (released.length) await db.nativeUpdate(PushSend, { id: { $in: released }, status: 'scheduled' }, { status: 'queued' });
   return published;
 };
+
+/**
+ * Publishes the chunks of a send just accepted as `queued` (every chunk due now), without reading the outbox back:
+ * the handler knows the send and its chunk count. Marks what the queue confirmed as published; anything it could not
+ * publish stays owed in the outbox for the release job, exactly as with {@link publishDueChunks}.
+ *
+ * @example
+ * await publishAcceptedChunks(db, queue, log, send.id, chunks);
+ */
+export const publishAcceptedChunks = async (
+  db: Database,
+  queue: QueueService,
+  log: Logger,
+  sendId: string,
+  chunks: number,
+): Promise<number> => {
+  const confirmed: number[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < chunks) {
+      const seq = next++;
+      const message: ChunkMessage = { sendId, seq, round: 0 };
+      try {
+        await queue.publish(DELIVERY_QUEUE, message, { idempotencyKey: chunkKey(message) });
+        confirmed.push(seq);
+      } catch (err) {
+        log.warn({ err, sendId, seq }, 'could not publish a push chunk; the release job will try again');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PUBLISH_LANES, chunks) }, lane));
+  for (let i = 0; i < confirmed.length; i += 500) {
+    const seqs = confirmed.slice(i, i + 500);
+    await db.nativeUpdate(PushChunk, { sendId, seq: { $in: seqs }, publishedAt: null }, { publishedAt: new Date() });
+  }
+  return confirmed.length;
+};

@@ -3,14 +3,14 @@ import { createHash } from 'node:crypto';
 import type { Database } from '@switchboard/sdk';
 import type { CredentialCipher } from '../credential-cipher.js';
 import { type CredentialMetadata, PushCredential, type PushCredentialRow } from '../entities/credential.js';
-import type { ApnsTokenKey, FcmServiceAccount } from '../providers/index.js';
+import type { ApnsCredentials, FcmServiceAccount } from '../providers/index.js';
 import { isUniqueViolation } from './is-unique-violation.js';
 
 export type ProviderName = 'fcm' | 'apns';
 
 export interface AppCredentials {
   fcm?: FcmServiceAccount;
-  apns?: ApnsTokenKey;
+  apns?: ApnsCredentials;
 }
 
 /** The AAD of a sealed credential: it only opens for the app and provider it was sealed for. */
@@ -65,7 +65,7 @@ export const loadAppCredentials = async (db: Database, cipher: CredentialCipher,
   for (const row of rows) {
     const plain = JSON.parse(openCredential(cipher, row));
     if (row.provider === 'fcm') out.fcm = plain as FcmServiceAccount;
-    if (row.provider === 'apns') out.apns = plain as ApnsTokenKey;
+    if (row.provider === 'apns') out.apns = plain as ApnsCredentials;
   }
   return out;
 };

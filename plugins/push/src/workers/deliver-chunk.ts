@@ -9,7 +9,7 @@
  * down), where throwing is right and the queue's own backoff and dead letters apply.
  */
 import { coreServices, defineWorker, type QueueMessage } from '@switchboard/sdk';
-import { PushRecipient, type PushRecipientRow } from '../entities/recipient.js';
+import { PushRecipient } from '../entities/recipient.js';
 import { PushSend } from '../entities/send.js';
 import type { DeliveryResult, PushItem } from '../providers/index.js';
 import type { PushConfig } from '../push-config.js';
@@ -18,6 +18,7 @@ import { type ChunkMessage, chunkKey, DELIVERY_QUEUE } from '../sends/publish-ch
 import { localizer, type StoredNotification } from '../sends/stored-notification.js';
 import { type AppCredentials, loadAppCredentials } from '../store/app-credentials.js';
 import { settleSend } from './finish-send.js';
+import { loadQueuedRecipients, type QueuedRecipient } from './load-recipients.js';
 import { type Outcome, recordResults } from './record-results.js';
 import { type Route, routeFor, transportFor } from './route-recipients.js';
 
@@ -25,7 +26,7 @@ import { type Route, routeFor, transportFor } from './route-recipients.js';
 const STEPS_MS = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
 export const retryDelay = (ms: number): number => STEPS_MS.find((s) => s >= ms) ?? STEPS_MS[STEPS_MS.length - 1];
 
-const failAll = (recipients: PushRecipientRow[], reason: string, detail: string): Outcome[] =>
+const failAll = (recipients: QueuedRecipient[], reason: string, detail: string): Outcome[] =>
   recipients.map((recipient) => ({
     recipient,
     provider: null,
@@ -54,12 +55,12 @@ export const deliverChunk = defineWorker({
       await db.nativeUpdate(PushRecipient, open, { status: 'cancelled', updatedAt: new Date() });
       return;
     }
-    const recipients = await db.find(PushRecipient, open, { orderBy: { id: 'asc' } });
+    const recipients = await loadQueuedRecipients(db, sendId, seq);
     if (recipients.length === 0) {
       await settleSend(db, queue, log, sendId);
       return;
     }
-    await db.nativeUpdate(PushSend, { id: sendId, status: 'queued' }, { status: 'sending' });
+    if (send.status === 'queued') await db.nativeUpdate(PushSend, { id: sendId, status: 'queued' }, { status: 'sending' });
 
     const runtime = runtimeFor(config, log);
     let outcomes: Outcome[];
@@ -76,7 +77,7 @@ export const deliverChunk = defineWorker({
     } else {
       const app = creds;
       const forLocale = localizer(send.notification as StoredNotification);
-      const groups = new Map<Route, PushRecipientRow[]>();
+      const groups = new Map<Route, QueuedRecipient[]>();
       for (const r of recipients) {
         const route = routeFor(r, app, config, runtime);
         const group = groups.get(route);

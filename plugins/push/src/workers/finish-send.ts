@@ -1,13 +1,16 @@
 /** @module Marks a send `completed` (or `failed` when nothing was delivered) once no recipient is left queued. */
 import type { Database, Logger, QueueService } from '@switchboard/sdk';
-import { PushRecipient } from '../entities/recipient.js';
 import { PushSend } from '../entities/send.js';
 import { sendTotals } from '../sends/send-totals.js';
 import { queueSendWebhook } from '../webhooks/notify-queue.js';
 
 /** Idempotent and race-safe: the status only moves from an open state, so two chunks finishing together settle it once. */
 export const finishSendIfDone = async (db: Database, sendId: string): Promise<boolean> => {
-  if ((await db.count(PushRecipient, { sendId, status: 'queued' })) > 0) return false;
+  // Is any recipient still queued? One row answers it; a count would walk every queued row of a big send per chunk.
+  const open = await db
+    .getConnection()
+    .execute("select id from push_recipient where send_id = ? and status = 'queued' limit 1", [sendId], 'all', db.getTransactionContext());
+  if (open.length > 0) return false;
   const totals = await sendTotals(db, sendId);
   const failed = totals.recipients > totals.cancelled && totals.delivered === 0;
   const n = await db.nativeUpdate(

@@ -5,11 +5,12 @@
  */
 import type { Database } from '@switchboard/sdk';
 import { PushDevice } from '../entities/device.js';
-import { PushRecipient, type PushRecipientRow } from '../entities/recipient.js';
+import { PushRecipient } from '../entities/recipient.js';
 import type { DeliveryResult } from '../providers/index.js';
+import type { QueuedRecipient } from './load-recipients.js';
 
 export interface Outcome {
-  recipient: PushRecipientRow;
+  recipient: QueuedRecipient;
   provider: string | null;
   result: DeliveryResult;
 }
@@ -22,7 +23,8 @@ const BATCH = 500;
 /**
  * Marks delivered recipients in one UPDATE per batch instead of one per recipient (a chunk of 500 took 400–900 ms
  * one by one on MariaDB under load, 5–10× its provider round trip). The condition per row is the same as the
- * one-by-one write: still `queued`, with the attempt count it was read with (the batch shares it).
+ * one-by-one write: still `queued`, with the attempt count it was read with (the batch shares it). `updated_at` is
+ * set in the same statement: both drivers store a Date parameter as the ORM does (checked by test/push).
  */
 const markDelivered = async (db: Database, outcomes: Outcome[]): Promise<void> => {
   const groups = new Map<string, Outcome[]>();
@@ -34,30 +36,25 @@ const markDelivered = async (db: Database, outcomes: Outcome[]): Promise<void> =
   }
   const ctx = db.getTransactionContext();
   const connection = db.getConnection();
+  const now = new Date();
   for (const group of groups.values()) {
     const { provider, recipient, result } = group[0];
     for (let i = 0; i < group.length; i += BATCH) {
       const batch = group.slice(i, i + BATCH);
       const ids = batch.map((o) => o.recipient.id);
       const cases = batch.map(() => 'when ? then ?').join(' ');
-      const params: unknown[] = [provider, result.httpStatus ?? null, clip(result.detail, 500)];
+      const params: unknown[] = [provider, result.httpStatus ?? null, clip(result.detail, 500), now];
       for (const o of batch) {
         params.push(o.recipient.id, o.result.status === 'delivered' ? clip(o.result.providerMessageId, 255) : null);
       }
       params.push(...ids, recipient.attempts);
       await connection.execute(
         `update push_recipient set status = 'delivered', attempts = attempts + 1, provider = ?, http_status = ?, detail = ?,
-                reason = null, provider_message_id = case id ${cases} end
+                updated_at = ?, reason = null, provider_message_id = case id ${cases} end
           where id in (${ids.map(() => '?').join(', ')}) and status = 'queued' and attempts = ?`,
         params,
         'run',
         ctx,
-      );
-      // The timestamp through the ORM, which knows how each database stores dates.
-      await db.nativeUpdate(
-        PushRecipient,
-        { id: { $in: ids }, status: 'delivered', attempts: recipient.attempts + 1 },
-        { updatedAt: new Date() },
       );
     }
   }
@@ -68,8 +65,8 @@ export const recordResults = async (
   db: Database,
   outcomes: Outcome[],
   maxAttempts: number,
-): Promise<{ retry: PushRecipientRow[]; retryAfterMs: number }> => {
-  const retry: PushRecipientRow[] = [];
+): Promise<{ retry: QueuedRecipient[]; retryAfterMs: number }> => {
+  const retry: QueuedRecipient[] = [];
   let retryAfterMs = 0;
   await db.transactional(async (tx) => {
     await markDelivered(

@@ -3,7 +3,6 @@
  * and web (and for iOS when the app only has FCM, which relays to APNs), the recording simulator when the app has
  * no credentials for it (outside production, or always with `simulator: always`), else nothing: NO_CREDENTIALS.
  */
-import type { PushRecipientRow } from '../entities/recipient.js';
 import type { PushTransport } from '../providers/index.js';
 import type { PushConfig } from '../push-config.js';
 import type { PushRuntime } from '../runtime.js';
@@ -11,7 +10,7 @@ import type { AppCredentials } from '../store/app-credentials.js';
 
 export type Route = 'fcm' | 'apns' | 'simulator' | 'none';
 
-export const routeFor = (r: PushRecipientRow, creds: AppCredentials, config: Readonly<PushConfig>, runtime: PushRuntime): Route => {
+export const routeFor = (r: { platform: string }, creds: AppCredentials, config: Readonly<PushConfig>, runtime: PushRuntime): Route => {
   if (config.simulator === 'always') return 'simulator';
   if (r.platform === 'ios' && creds.apns) return 'apns';
   if (creds.fcm) return 'fcm';

@@ -22,6 +22,10 @@ const banner = (platform: Platform, url: string): string => {
     const { meta, operations } = p.prepared;
     lines.push(`  Asset          ${meta.id.padEnd(12)} ${url}${meta.basePath}  (${operations.length} operations, v${meta.version})`);
   }
+  if (config.role !== 'all') {
+    const what = config.role === 'api' ? 'serves the API; runs no jobs and consumes no queues' : 'runs jobs and queue workers';
+    lines.push(`  Role           ${config.role}: ${what} (SWITCHBOARD_ROLE)`);
+  }
   if (!config.metrics) lines.push('  Metrics        off: set METRICS_TOKEN (or METRICS=on on a private port) to serve /metrics');
   for (const a of platform.partners.assets()) lines.push(`  Asset          ${a.id.padEnd(12)} ${url}${a.basePath}  (uploaded partner)`);
   if (plugins.length === 0) lines.push('  Assets         none loaded: list plugins in switchboard.config.yaml or SWITCHBOARD_PLUGINS');

@@ -3,9 +3,11 @@
  * gate's refusals (rate limit among them), queue and job gauges, a plugin's own metrics through the SDK, and the
  * optional bearer token. `/readyz` names each check, and an asset's `ready` hook decides its line.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../core/src/access/access-service.js';
 import { startTestPlatform, type TestPlatform } from '../../core/src/testing/index.js';
+import { serviceAccountFor } from '../support/service-account.js';
 
 /** The value of one series, by its full name and labels (in any order), or undefined. */
 const sample = (text: string, name: string, labels: Record<string, string> = {}): number | undefined => {
@@ -132,6 +134,44 @@ describe('an asset’s own metrics', () => {
       const text = await (await platform.call('GET', '/metrics', { as: 'anonymous' })).text();
       expect(sample(text, 'switchboard_dpaas_provider_calls_total', { driver: 'simulator', method: 'listZones', outcome: 'ok' })).toBe(1);
       expect(sample(text, 'switchboard_dpaas_provider_call_seconds_count', { driver: 'simulator', method: 'listZones' })).toBe(1);
+    } finally {
+      await platform.close();
+    }
+  });
+});
+
+describe('push deliveries on /metrics', () => {
+  it('counts deliveries by provider and outcome, and times the provider calls', async () => {
+    const platform = await startTestPlatform({
+      plugins: ['./plugins/push'],
+      pluginConfig: { push: { encryptionKey: randomBytes(32).toString('base64'), simulator: 'always' } },
+    });
+    try {
+      const call = async (method: string, path: string, json?: unknown, headers: Record<string, string> = {}) => {
+        const res = await platform.call(method, `/api/push${path}`, { json, headers });
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      expect((await call('PUT', '/credentials/fcm', { serviceAccount: serviceAccountFor('metrics-project') })).status).toBe(200);
+      for (const token of ['metrics-phone-1', 'metrics-phone-2', 'metrics-old-phone-unregistered']) {
+        expect((await call('POST', '/devices', { platform: 'android', token, userId: 'carol' })).status).toBe(201);
+      }
+      const sent = await call(
+        'POST',
+        '/sends',
+        { target: { userId: 'carol' }, notification: { title: 'hi' } },
+        { 'idempotency-key': 'm-1' },
+      );
+      expect(sent.status).toBe(202);
+      let report: Record<string, unknown> = {};
+      for (let i = 0; i < 100 && report.status !== 'completed'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        report = (await call('GET', `/sends/${sent.body.id}`)).body;
+      }
+      expect(report.status).toBe('completed');
+      const text = await (await platform.call('GET', '/metrics', { as: 'anonymous' })).text();
+      expect(sample(text, 'switchboard_push_deliveries_total', { provider: 'simulator', outcome: 'delivered' })).toBe(2);
+      expect(sample(text, 'switchboard_push_deliveries_total', { provider: 'simulator', outcome: 'unregistered' })).toBe(1);
+      expect(sample(text, 'switchboard_push_provider_send_seconds_count', { provider: 'simulator' })).toBeGreaterThanOrEqual(1);
     } finally {
       await platform.close();
     }

@@ -84,7 +84,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     log.error({ code: e.code, file: e.file, pointer: e.pointer, plugin: specifier }, e.message);
   };
 
-  const metrics = createPlatformMetrics({ version: CORE_VERSION, replica: config.replicaId });
+  const metrics = createPlatformMetrics({ version: CORE_VERSION, replica: config.replicaId, role: config.role });
   const door = frontDoor({ log, accessLog: config.accessLog, bodyLimitBytes: config.bodyLimitBytes });
   const prepared: PreparedPlugin[] = [];
   const claims = newClaims();

@@ -19,6 +19,7 @@ import { localizer, type StoredNotification } from '../sends/stored-notification
 import { type AppCredentials, loadAppCredentials } from '../store/app-credentials.js';
 import { settleSend } from './finish-send.js';
 import { loadQueuedRecipients, type QueuedRecipient } from './load-recipients.js';
+import { countOutcomes, pushMetrics } from './push-metrics.js';
 import { type Outcome, recordResults } from './record-results.js';
 import { type Route, routeFor, transportFor } from './route-recipients.js';
 
@@ -42,8 +43,9 @@ export const deliverChunk = defineWorker({
     log: coreServices.logger,
     config: coreServices.config.as<PushConfig>(),
     queue: coreServices.queue,
+    metrics: coreServices.metrics,
   },
-  handle: async ({ payload }: QueueMessage<ChunkMessage>, { db, log, config, queue }) => {
+  handle: async ({ payload }: QueueMessage<ChunkMessage>, { db, log, config, queue, metrics }) => {
     const { sendId, seq, round } = payload;
     const send = await db.findOne(PushSend, { id: sendId });
     if (!send) {
@@ -94,13 +96,16 @@ export const deliverChunk = defineWorker({
             notification: forLocale(r.locale),
           }));
           const { transport, credentials } = transportFor(route, app, runtime);
+          const started = performance.now();
           const results: DeliveryResult[] = await transport.send(credentials, items);
+          pushMetrics(metrics).providerSeconds.observe({ provider: route }, (performance.now() - started) / 1000);
           return rows.map((recipient, i) => ({ recipient, provider: route, result: results[i] }));
         }),
       );
       outcomes = parts.flat();
     }
 
+    countOutcomes(metrics, outcomes);
     const { retry, retryAfterMs } = await recordResults(db, outcomes, config.maxAttempts);
     if (retry.length > 0) {
       const next: ChunkMessage = { sendId, seq, round: round + 1 };

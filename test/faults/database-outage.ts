@@ -93,6 +93,8 @@ export const runDatabaseOutage = async (o: OutageOptions): Promise<OutageReport>
     DATABASE_URL: o.coreDatabaseUrl,
     SWITCHBOARD_PLUGINS: './docs/examples/notes',
     SWITCHBOARD_ADMIN_TOKEN: ADMIN,
+    // The drill writes thousands of notes; the example's default cap of 1 000 per app would answer 409 instead.
+    SWITCHBOARD_PLUGIN_NOTES: JSON.stringify({ maxNotesPerApp: 10_000_000 }),
   });
   const agent = new Agent({ keepAlive: true, maxSockets: o.clients ?? 8 });
   try {

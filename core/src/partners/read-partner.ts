@@ -89,10 +89,10 @@ export const partnerSource = async (
   const operations: { operationId: string; operation: Record<string, unknown> }[] = [];
   for (const item of Object.values(routed.paths as Record<string, Record<string, { operationId: string }>>))
     for (const op of Object.values(item)) operations.push({ operationId: op.operationId, operation: op });
-  let handlers: () => Record<string, unknown>;
+  let build: () => Record<string, unknown>;
   if (mode === 'mock') {
     log.info({ asset: id, file }, 'partner asset in mock mode: answers come from its document, not its upstream');
-    handlers = () =>
+    build = () =>
       Object.fromEntries(
         operations.map(({ operationId, operation }) => [operationId, createMock({ doc: routed, operation, operationId })]),
       );
@@ -100,8 +100,14 @@ export const partnerSource = async (
     // takePartnerMeta refuses a live asset without an upstream.
     const upstream = meta.upstream as NonNullable<typeof meta.upstream>;
     const proxy = createProxy({ assetId: id, basePath, upstream, defaultTimeoutMs, log, hosts, metrics });
-    handlers = () => Object.fromEntries(operations.map(({ operationId }) => [operationId, proxy]));
+    build = () => Object.fromEntries(operations.map(({ operationId }) => [operationId, proxy]));
   }
+  // Built once: the registry asks again for them to close a retired version's connections (partner-registry.ts).
+  let built: Record<string, unknown> | undefined;
+  const handlers = () => {
+    built ??= build();
+    return built;
+  };
   const definition = { brand: PLUGIN_BRAND, manifest: file, handlers } as unknown as PluginDefinition;
   return {
     file,

@@ -41,6 +41,7 @@ export const upstreamMetrics = (assetId: string, metrics: Metrics | undefined): 
   });
   const labels = { asset: assetId };
   state.set(labels, 0);
+  let last: keyof typeof STATE_VALUE = 'closed';
   return {
     attempt(outcome, seconds) {
       attempts.inc({ asset: assetId, outcome });
@@ -48,6 +49,11 @@ export const upstreamMetrics = (assetId: string, metrics: Metrics | undefined): 
     },
     retried: () => retries.inc(labels),
     shortCircuited: () => open.inc(labels),
-    circuit: (s) => state.set(labels, STATE_VALUE[s]),
+    // Asked after every call: the gauge (a label hash in prom-client) is only written when the state changed.
+    circuit: (s) => {
+      if (s === last) return;
+      last = s;
+      state.set(labels, STATE_VALUE[s]);
+    },
   };
 };

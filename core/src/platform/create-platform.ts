@@ -103,6 +103,8 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     }
   }
 
+  // One metrics family for every partner asset, those of PARTNERS_DIR and those uploaded later.
+  const partnerMetrics = metrics.forAsset('partner');
   // Partner documents: assets with no code, prepared after the plugins (whose routes they may not take).
   const partners = await loadPartners({
     dir: config.partnersDir,
@@ -118,7 +120,7 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     env: process.env,
     defaultTimeoutMs: config.httpTimeoutMs,
     allowedHosts: config.partnerAllowedHosts,
-    metrics: metrics.forAsset('partner'),
+    metrics: partnerMetrics,
   });
   prepared.push(...partners.prepared);
   for (const { file, error } of partners.errors) report(error, file);
@@ -163,17 +165,20 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
   if (access) background.setAssetEnabledCheck((assetId) => access.state.isEnabled(assetId, null));
   root.register(assetsRef.id, { useValue: assetList });
   root.register(backgroundRef.id, { useValue: background.admin });
+  // Plugins at start and partner documents uploaded later are activated alike.
+  const activate = (p: PreparedPlugin) =>
+    activatePlugin(p, {
+      root,
+      orm: () => orm,
+      httpTimeoutMs: config.httpTimeoutMs,
+      responseValidation: config.responseValidation,
+      access,
+      door,
+      metrics: metrics.requests,
+    });
   for (const p of prepared) {
     try {
-      const active = activatePlugin(p, {
-        root,
-        orm: () => orm,
-        httpTimeoutMs: config.httpTimeoutMs,
-        responseValidation: config.responseValidation,
-        access,
-        door,
-        metrics: metrics.requests,
-      });
+      const active = activate(p);
       await active.prepared.definition.start?.(active.services as never);
       plugins.push(active);
     } catch (e) {
@@ -193,18 +198,9 @@ export const createPlatform = async (config: CoreConfig, options: PlatformOption
     log,
     defaultTimeoutMs: config.httpTimeoutMs,
     allowedHosts: config.partnerAllowedHosts,
-    metrics: metrics.forAsset('partner'),
+    metrics: partnerMetrics,
     pollMs: config.accessPollMs,
-    activate: (p) =>
-      activatePlugin(p, {
-        root,
-        orm: () => orm,
-        httpTimeoutMs: config.httpTimeoutMs,
-        responseValidation: config.responseValidation,
-        access,
-        door,
-        metrics: metrics.requests,
-      }),
+    activate,
     mount: (basePath, routes) => mountAsset(log, basePath, routes),
     takenBasePaths: () => plugins.map((p) => ({ id: p.prepared.meta.id, basePath: p.prepared.meta.basePath })),
     auth: access ? 'app-key' : undefined,

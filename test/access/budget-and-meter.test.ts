@@ -88,6 +88,41 @@ describe.each(backends)('on $name', (backend) => {
     ]);
   });
 
+  it('keeps the counts of a failed flush and writes them with the next one, hours in any order', async () => {
+    const warnings: unknown[] = [];
+    const log = { ...silent, warn: (...args: unknown[]) => warnings.push(args) } as never;
+    const meter = new Meter({ orm: orms[1], databaseUrl: url, log, flushIntervalMs: 60_000 });
+    const [h1, h2] = [Date.UTC(2026, 8, 3, 10, 5), Date.UTC(2026, 8, 3, 11, 5)];
+    const em = orms[0].em.fork() as SqlEntityManager;
+    // The table goes away under the meter: the flush fails, as it would with the database down.
+    await em.execute('alter table sb_usage rename to sb_usage_away');
+    for (const at of [h2, h1, h2]) meter.record('app_f', 'notes', 'getNote', 200, at);
+    meter.record('app_f', 'notes', 'getNote', 503, h1);
+    await meter.flush();
+    expect(warnings).toHaveLength(1);
+    await em.execute('alter table sb_usage_away rename to sb_usage');
+    meter.record('app_f', 'notes', 'getNote', 200, h1);
+    await meter.close();
+    const rows = await em.execute<{ hour: unknown; status_class: string; count: number }[]>(
+      "select hour, status_class, count from sb_usage where app_id = 'app_f' order by hour, status_class",
+    );
+    expect(
+      rows.map((r) => [
+        new Date(
+          `${String(r.hour instanceof Date ? r.hour.toISOString() : r.hour)
+            .replace(' ', 'T')
+            .replace(/Z?$/, 'Z')}`,
+        ).getTime(),
+        r.status_class,
+        Number(r.count),
+      ]),
+    ).toEqual([
+      [h1 - 5 * 60_000, '2xx', 2],
+      [h1 - 5 * 60_000, '5xx', 1],
+      [h2 - 5 * 60_000, '2xx', 2],
+    ]);
+  });
+
   it('reads usage per hour and per day, within a from/to window', async () => {
     const meter = new Meter({ orm: orms[0], databaseUrl: url, log: silent, flushIntervalMs: 60_000 });
     for (const [hour, n] of [

@@ -162,6 +162,18 @@ describe.each(backends)('the access gate on $name', (backend) => {
     expect(first.rateHeaders['ratelimit-remaining']).toBe('2');
   });
 
+  it('describes the rate window with the fewest calls left', async () => {
+    const org = await service.createOrganization(SYSTEM, { name: 'Two windows', kind: 'business' });
+    const app = await service.createApp(SYSTEM, { orgId: org.id, name: 'paced' });
+    const k = await service.issueKey(SYSTEM, { appId: app.id, name: 'k' });
+    const plan = await service.createPlan(SYSTEM, { assetId: 'other', name: 'paced', perSecond: 100, perMinute: 5 });
+    await service.subscribe(SYSTEM, { appId: app.id, planId: plan.id });
+    await state.refresh(true);
+    const t = Date.UTC(2026, 10, 25, 11, 4, 0, 100);
+    const first = await checkCall(deps, { assetId: 'other', scopes: [] }, { apiKey: k.key }, t);
+    expect(first.rateHeaders).toEqual({ 'ratelimit-limit': '5', 'ratelimit-remaining': '4', 'ratelimit-reset': '60' });
+  });
+
   it('answers 429 QUOTA_EXCEEDED once the monthly quota is used', async () => {
     const org = await service.createOrganization(SYSTEM, { name: 'Solo', kind: 'individual' });
     const app = await service.createApp(SYSTEM, { orgId: org.id, name: 'hobby' });

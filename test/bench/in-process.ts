@@ -1,6 +1,6 @@
 /**
  * @module `npm run bench:in-process`: Switchboard's per-request overhead without the network. The bench asset's
- * public GET and POST through `platform.app.fetch()` against a bare Hono app with the same handler, 100 000 calls
+ * public GET and POST, and the GET behind the access gate with a key, through `platform.app.fetch()` against a bare Hono app with the same handler, 100 000 calls
  * per run, alternated 6 times; prints the minimum of each side and the difference (the least noisy estimate of
  * what the core adds on a shared machine).
  */
@@ -20,8 +20,22 @@ const platform = await createPlatform(
     SWITCHBOARD_ADMIN_TOKEN: 'sba_in_process_bench_token_0123456789',
   }),
 );
+// The gated operation needs an app subscribed to a plan without a practical limit, and its key.
+const access = platform.access;
+if (!access) throw new Error('the access layer is off');
+const actor = { type: 'system' as const, id: 'bench' };
+const org = await access.service.createOrganization(actor, { name: 'bench', kind: 'business' });
+const benchApp = await access.service.createApp(actor, { orgId: org.id, name: 'bench' });
+const plan = await access.service.createPlan(actor, { assetId: 'bench', name: 'bench', perSecond: 10_000_000, perMinute: 600_000_000 });
+await access.service.subscribe(actor, { appId: benchApp.id, planId: plan.id });
+const { key } = await access.service.issueKey(actor, { appId: benchApp.id, name: 'bench' });
+
 const bare = new Hono();
 bare.get('/api/bench/items/:id', async (c) => {
+  const id = Number(c.req.param('id'));
+  return c.json({ id, name: c.req.query('verbose') === 'true' ? `item ${id} (verbose)` : `item ${id}` });
+});
+bare.get('/api/bench/keyed/items/:id', async (c) => {
   const id = Number(c.req.param('id'));
   return c.json({ id, name: c.req.query('verbose') === 'true' ? `item ${id} (verbose)` : `item ${id}` });
 });
@@ -39,6 +53,7 @@ const measure = async (app: { fetch: (r: Request) => Response | Promise<Response
 
 const requests = {
   GET: () => new Request('http://x/api/bench/items/42?verbose=true'),
+  'GET keyed': () => new Request('http://x/api/bench/keyed/items/42?verbose=true', { headers: { 'x-api-key': key } }),
   POST: () =>
     new Request('http://x/api/bench/items', {
       method: 'POST',
@@ -49,6 +64,8 @@ const requests = {
 };
 const result: Record<string, { bareUs: number; switchboardUs: number; addedUs: number }> = {};
 for (const [name, make] of Object.entries(requests)) {
+  const probe = await platform.app.fetch(make());
+  if (probe.status !== 200 && probe.status !== 201) throw new Error(`${name} answered ${probe.status}: ${await probe.text()}`);
   const b: number[] = [];
   const s: number[] = [];
   await measure(bare, make);

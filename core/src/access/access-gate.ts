@@ -13,8 +13,10 @@ import { checkCall, type GateResult } from './gate.js';
 
 const admit = (c: Context, { caller, rateHeaders }: GateResult): void => {
   c.set('caller', caller);
-  // Through respond.ts, so they reach success and error answers alike without leaving the fast response path.
-  for (const name in rateHeaders) addResponseHeader(c, name, rateHeaders[name]);
+  // Through respond.ts, so they reach success and error answers alike without leaving the fast response path. The
+  // object is this call's own: handed over as it is when nothing else added headers yet.
+  if (c.get('responseHeaders') === undefined) c.set('responseHeaders', rateHeaders);
+  else for (const name in rateHeaders) addResponseHeader(c, name, rateHeaders[name]);
 };
 
 export const accessGate = (access: Access, assetId: string, op: CompiledOperation): OperationGate => {

@@ -83,6 +83,12 @@ export class AccessState {
   private readonly keys = new LookupCache<KeyRecord | null>();
   private readonly subscriptions = new LookupCache<SubscriptionRecord | null>();
   /**
+   * Loaded subscriptions by app, then asset: what the request path reads. Two lookups with ids whose hashes V8 keeps,
+   * where the LookupCache's joined key would be a new string to build and hash on every call.
+   */
+  private loadedSubscriptions = new Map<string, Map<string, SubscriptionRecord | null>>();
+  private loadedSubscriptionCount = 0;
+  /**
    * Keys whose secret was verified, by the whole presented key, so a warm call neither parses nor hashes. A lookup
    * hashes the presented string whatever it is, so its timing says nothing about a stored secret. Emptied on every
    * change (a revocation bumps the version) and when it reaches MAX_CACHED.
@@ -126,6 +132,8 @@ export class AccessState {
     this.disabled = disabled;
     this.keys.clear();
     this.subscriptions.clear();
+    this.loadedSubscriptions = new Map();
+    this.loadedSubscriptionCount = 0;
     this.verified = new Map();
     this.version = version;
     await this.writeLastUsed();
@@ -171,26 +179,60 @@ export class AccessState {
 
   /** The app's subscription to the asset, with its plan's limits, synchronously once cached. */
   findSubscription(appId: string, assetId: string): SubscriptionRecord | null | Promise<SubscriptionRecord | null> {
-    return this.subscriptions.get(`${appId}:${assetId}`, async () => {
-      const em = this.options.orm.em.fork();
-      const sub = await em.findOne(Subscription, { appId, assetId });
-      if (!sub) return null;
-      const plan = await em.findOne(Plan, { id: sub.planId });
-      const windows: RateWindow[] = [];
-      if (plan?.perSecond) windows.push({ name: `${sub.id}:s`, limit: plan.perSecond, period: 'second' });
-      if (plan?.perMinute) windows.push({ name: `${sub.id}:m`, limit: plan.perMinute, period: 'minute' });
-      if (plan?.monthlyQuota) windows.push({ name: `${sub.id}:q`, limit: plan.monthlyQuota, period: 'month' });
-      return {
-        id: sub.id,
-        status: sub.status,
-        planId: sub.planId,
-        perSecond: plan?.perSecond ?? null,
-        perMinute: plan?.perMinute ?? null,
-        monthlyQuota: plan?.monthlyQuota ?? null,
-        limits: Object.freeze({ ...(plan?.limits ?? {}) }),
-        windows,
-      };
+    const loaded = this.loadedSubscriptions.get(appId)?.get(assetId);
+    if (loaded !== undefined) return loaded;
+    const found = this.subscriptions.get(`${appId}:${assetId}`, () => this.loadSubscription(appId, assetId));
+    if (!(found instanceof Promise)) {
+      this.rememberSubscription(this.loadedSubscriptions, appId, assetId, found);
+      return found;
+    }
+    // Remembered only if no change emptied the caches meanwhile (the answer may predate it).
+    const into = this.loadedSubscriptions;
+    return found.then((sub) => {
+      this.rememberSubscription(into, appId, assetId, sub);
+      return sub;
     });
+  }
+
+  private rememberSubscription(
+    into: Map<string, Map<string, SubscriptionRecord | null>>,
+    appId: string,
+    assetId: string,
+    sub: SubscriptionRecord | null,
+  ): void {
+    if (into !== this.loadedSubscriptions) return;
+    if (this.loadedSubscriptionCount >= MAX_CACHED) {
+      this.loadedSubscriptions = new Map();
+      this.loadedSubscriptionCount = 0;
+    }
+    let byAsset = this.loadedSubscriptions.get(appId);
+    if (byAsset === undefined) {
+      byAsset = new Map();
+      this.loadedSubscriptions.set(appId, byAsset);
+    }
+    if (!byAsset.has(assetId)) this.loadedSubscriptionCount++;
+    byAsset.set(assetId, sub);
+  }
+
+  private async loadSubscription(appId: string, assetId: string): Promise<SubscriptionRecord | null> {
+    const em = this.options.orm.em.fork();
+    const sub = await em.findOne(Subscription, { appId, assetId });
+    if (!sub) return null;
+    const plan = await em.findOne(Plan, { id: sub.planId });
+    const windows: RateWindow[] = [];
+    if (plan?.perSecond) windows.push({ name: `${sub.id}:s`, limit: plan.perSecond, period: 'second' });
+    if (plan?.perMinute) windows.push({ name: `${sub.id}:m`, limit: plan.perMinute, period: 'minute' });
+    if (plan?.monthlyQuota) windows.push({ name: `${sub.id}:q`, limit: plan.monthlyQuota, period: 'month' });
+    return {
+      id: sub.id,
+      status: sub.status,
+      planId: sub.planId,
+      perSecond: plan?.perSecond ?? null,
+      perMinute: plan?.perMinute ?? null,
+      monthlyQuota: plan?.monthlyQuota ?? null,
+      limits: Object.freeze({ ...(plan?.limits ?? {}) }),
+      windows,
+    };
   }
 
   /** Records that a key was used; written at most once per poll, not per request. */

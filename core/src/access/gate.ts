@@ -22,11 +22,14 @@ export const assetDisabled = (assetId: string) =>
     { 'retry-after': '30' },
   );
 
+const BEARER = /^bearer\s+/i;
+
 /** The presented key: `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 export const presentedKey = (authorization: string | undefined, apiKeyHeader: string | undefined): string | undefined => {
   if (apiKeyHeader) return apiKeyHeader.trim();
-  if (authorization && /^bearer\s+/i.test(authorization)) return authorization.replace(/^bearer\s+/i, '').trim();
-  return undefined;
+  if (!authorization) return undefined;
+  const scheme = BEARER.exec(authorization);
+  return scheme === null ? undefined : authorization.slice(scheme[0].length).trim();
 };
 
 export interface GateDeps {
@@ -120,30 +123,49 @@ const afterSubscription = (
   return takeBudgets(deps.budget, sub.windows, 0, result, now);
 };
 
-/** Spends one unit of each window from `i` on: the per-second and per-minute limits, then the monthly quota. */
+/**
+ * Spends one unit of each window from `i` on: the per-second and per-minute limits, then the monthly quota. The
+ * RateLimit-* headers then describe the rate window with the least left (the one a client must pace itself by), set
+ * once at the end rather than per window.
+ */
 const takeBudgets = (
   budget: RateBudget,
   windows: readonly Window[],
   i: number,
   result: GateResult,
   now: number,
+  tightest: Tightest = { window: undefined, decision: undefined },
 ): GateResult | Promise<GateResult> => {
   for (; i < windows.length; i++) {
     const decision = budget.take(windows[i], now);
     if (decision instanceof Promise) {
       const at = i;
       return decision.then((d) => {
-        judge(windows[at], d, result.rateHeaders);
-        return takeBudgets(budget, windows, at + 1, result, now);
+        judge(windows[at], d, tightest);
+        return takeBudgets(budget, windows, at + 1, result, now, tightest);
       });
     }
-    judge(windows[i], decision, result.rateHeaders);
+    judge(windows[i], decision, tightest);
   }
+  if (tightest.window !== undefined && tightest.decision !== undefined)
+    rateHeadersOf(tightest.window, tightest.decision, result.rateHeaders);
   return result;
 };
 
-/** Records a window's decision in the headers, or throws its 429. */
-const judge = (window: Window, d: Decision, rateHeaders: Record<string, string>): void => {
+interface Tightest {
+  window: Window | undefined;
+  decision: Decision | undefined;
+}
+
+const rateHeadersOf = (window: Window, d: Decision, into: Record<string, string>): Record<string, string> => {
+  into['ratelimit-limit'] = String(window.limit);
+  into['ratelimit-remaining'] = String(d.remaining);
+  into['ratelimit-reset'] = String(d.resetSeconds);
+  return into;
+};
+
+/** Throws the window's 429 when it refused; otherwise keeps it if it has the least left so far. */
+const judge = (window: Window, d: Decision, tightest: Tightest): void => {
   if (window.period === 'month') {
     if (d.allowed) return;
     throw new HttpProblem(
@@ -156,9 +178,6 @@ const judge = (window: Window, d: Decision, rateHeaders: Record<string, string>)
       { 'retry-after': String(d.resetSeconds) },
     );
   }
-  rateHeaders['ratelimit-limit'] = String(window.limit);
-  rateHeaders['ratelimit-remaining'] = String(d.remaining);
-  rateHeaders['ratelimit-reset'] = String(d.resetSeconds);
   if (!d.allowed) {
     throw new HttpProblem(
       {
@@ -167,7 +186,11 @@ const judge = (window: Window, d: Decision, rateHeaders: Record<string, string>)
         title: 'Too Many Requests',
         detail: `The plan allows ${window.limit} requests per ${window.period}.`,
       },
-      { ...rateHeaders, 'retry-after': String(d.resetSeconds) },
+      { ...rateHeadersOf(window, d, {}), 'retry-after': String(d.resetSeconds) },
     );
+  }
+  if (tightest.decision === undefined || d.remaining < tightest.decision.remaining) {
+    tightest.window = window;
+    tightest.decision = d;
   }
 };

@@ -60,6 +60,15 @@ export const createOrm = async ({ databaseUrl, entities, migrations }: OrmOption
     if (dbName !== ':memory:') mkdirSync(dirname(dbName), { recursive: true });
     const { MikroORM: SqliteOrm } = await import('@mikro-orm/sqlite');
     orm = await SqliteOrm.init({ ...common, dbName });
+    if (dbName !== ':memory:') {
+      // Write-ahead logging: a commit appends to the log instead of rewriting pages through a rollback journal with
+      // its fsyncs, and readers (the CLI, another process) do not block the writer. The request path's periodic
+      // writes (metering, rate-limit slices, last-used) then stop stalling the event loop (docs/benchmarks.md).
+      // synchronous=NORMAL is safe against a crash of the process; a power loss may drop the last commits.
+      // journal_mode is kept by the file, synchronous by the connection (better-sqlite3 keeps one open).
+      await orm.em.getConnection().execute('pragma journal_mode = wal');
+      await orm.em.getConnection().execute('pragma synchronous = normal');
+    }
   } else if (dialect === 'mariadb') {
     const { MikroORM: MariaDbOrm } = await import('@mikro-orm/mariadb');
     orm = await MariaDbOrm.init({ ...common, clientUrl: databaseUrl.replace(/^mariadb:/, 'mysql:') });

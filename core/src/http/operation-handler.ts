@@ -269,33 +269,8 @@ export const createOperationHandler = ({
   meter,
 }: OperationHandlerOptions): Handler => {
   const mode = { passthrough, readPath };
-  // Without a gate, `serve` counts the answer itself: a wrapper would be one more async frame per call.
-  if (!gate) return (c) => serve(c, op, handler, runInScope, responseValidation, checkAvailable, mode, meter);
-  return async function gated(c) {
-    const started = meter ? performance.now() : 0;
-    try {
-      const admitted = gate.check(c);
-      if (admitted !== undefined) await admitted;
-    } catch (err) {
-      if (meter) {
-        const { problem } = mapError(err);
-        meter.refused(problem.code);
-        meter.record(problem.status, started);
-      }
-      throw err;
-    }
-    try {
-      const res = await serve(c, op, handler, runInScope, responseValidation, undefined, mode, undefined);
-      gate.done(c, res.status);
-      meter?.record(res.status, started);
-      return res;
-    } catch (err) {
-      const status = mapError(err).problem.status;
-      gate.done(c, status);
-      meter?.record(status, started);
-      throw err;
-    }
-  };
+  // One async function per call, the gate included: a wrapper around `serve` would be one more frame and promise.
+  return (c) => serve(c, op, handler, runInScope, responseValidation, gate ? undefined : checkAvailable, mode, meter, gate);
 };
 
 /** One call of the operation, from the raw request to the response. */
@@ -308,11 +283,18 @@ const serve = async (
   checkAvailable: (() => void) | undefined,
   { passthrough, readPath }: Pick<OperationHandlerOptions, 'passthrough' | 'readPath'>,
   meter: OperationMeter | undefined,
+  gate: OperationGate | undefined,
 ): Promise<Response> => {
   const started = meter === undefined ? 0 : performance.now();
+  // Whether the gate admitted the call: only admitted calls are metered for the app (the caller is known).
+  let admitted = false;
   let res: Response;
   try {
-    checkAvailable?.();
+    if (gate !== undefined) {
+      const checking = gate.check(c);
+      if (checking !== undefined) await checking;
+      admitted = true;
+    } else checkAvailable?.();
     const input = {
       path: (readPath ? readPath(c.req.param()) : c.req.param()) as Record<string, unknown>,
       query: op.hasQuery ? readQuery(c, op) : {},
@@ -348,9 +330,15 @@ const serve = async (
       res = send(c, op, result);
     }
   } catch (err) {
-    if (meter !== undefined) meter.record(mapError(err).problem.status, started);
+    if (meter !== undefined || gate !== undefined) {
+      const { problem } = mapError(err);
+      if (admitted) gate?.done(c, problem.status);
+      else if (gate !== undefined) meter?.refused(problem.code);
+      meter?.record(problem.status, started);
+    }
     throw err;
   }
+  if (gate !== undefined) gate.done(c, res.status);
   if (meter !== undefined) meter.record(res.status, started);
   return res;
 };

@@ -227,7 +227,7 @@ export const preparePlugin = async (specifier: string, claims: Claims, options: 
 
   // Compiled lazily, the validators cannot report a bad schema now: check what usually breaks them instead.
   if (options.lazyValidators) checkPatterns(doc, manifestFile);
-  const ajv = createDocumentAjv(doc, `urn:switchboard:asset:${meta.id}`, { formats: source?.formats });
+  const ajv = createDocumentAjv(doc, `urn:switchboard:asset:${meta.id}`, { formats: source?.formats, lazy: options.lazyValidators });
   const operations = listOperations(doc).map(({ path, method }) =>
     compileOperation(doc, ajv, path, method, {
       file: manifestFile,

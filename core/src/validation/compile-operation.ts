@@ -136,9 +136,10 @@ export const compileOperation = (
   const pathItem = deref(doc, (doc.paths as Record<string, Record<string, unknown>>)[path]);
   const op = pathItem[method] as Record<string, unknown>;
   const opPointer = pointer('paths', path, method);
-  const compile = (instance: typeof ajv.json, schema: unknown, at: string): ValidateFunction => {
+  // The instance is picked inside the try: a lazily made one reports a bad components schema here, with a pointer.
+  const compile = (kind: 'json' | 'responses' | 'params', schema: unknown, at: string): ValidateFunction => {
     try {
-      return instance.compile(toJsonSchema(schema, ajv.docId, ajv.openapi30) as object);
+      return ajv[kind].compile(toJsonSchema(schema, ajv.docId, ajv.openapi30) as object);
     } catch (e) {
       const error = new LoadError('SCHEMA_COMPILE_FAILED', file, at, (e as Error).message);
       if (!onSchemaError) throw error;
@@ -189,12 +190,12 @@ export const compileOperation = (
         const where =
           p.schema !== undefined ? `${at}/schema` : `${at}/content/${Object.keys(p.content ?? {})[0]?.replace(/\//g, '~1')}/schema`;
         // Degrading: only the culprit parameter stops being checked, the others keep their schemas.
-        if (compile(ajv.params, schemaOfParam(p), where) === acceptAll) {
+        if (compile('params', schemaOfParam(p), where) === acceptAll) {
           const group = p.in === 'header' ? 'headers' : (p.in as 'path' | 'query');
           groups[group].properties[p.in === 'header' ? p.name.toLowerCase() : p.name] = {};
         }
       }
-      if (onSchemaError) return compile(ajv.params, paramsSchema, `${opPointer}/parameters`);
+      if (onSchemaError) return compile('params', paramsSchema, `${opPointer}/parameters`);
       throw new LoadError('SCHEMA_COMPILE_FAILED', file, `${opPointer}/parameters`, (e as Error).message);
     }
   };
@@ -217,7 +218,7 @@ export const compileOperation = (
       mediaTypes,
       json: jsonKey !== undefined,
       validate: schema
-        ? later(() => compile(ajv.json, schema, `${opPointer}/requestBody/content/${jsonKey?.replace(/\//g, '~1')}/schema`))
+        ? later(() => compile('json', schema, `${opPointer}/requestBody/content/${jsonKey?.replace(/\//g, '~1')}/schema`))
         : undefined,
     };
   }
@@ -232,7 +233,7 @@ export const compileOperation = (
       mediaTypes: Object.keys(content).map((m) => m.split(';')[0].trim().toLowerCase()),
       validate:
         compileResponses && schema
-          ? later(() => compile(ajv.responses, schema, `${opPointer}/responses/${status}/content/${jsonKey?.replace(/\//g, '~1')}/schema`))
+          ? later(() => compile('responses', schema, `${opPointer}/responses/${status}/content/${jsonKey?.replace(/\//g, '~1')}/schema`))
           : undefined,
     });
   }

@@ -29,7 +29,7 @@ export interface DocumentAjv {
 }
 
 /**
- * Creates the two Ajv instances of a document and registers its `components` under `docId`, so every operation's
+ * Creates the three Ajv instances of a document and registers its `components` under `docId`, so every operation's
  * validators share one compiled copy of each referenced schema.
  */
 export const createDocumentAjv = (
@@ -37,7 +37,17 @@ export const createDocumentAjv = (
   docId: string,
   {
     formats = [],
-  }: { /** Further format names accepted as documentation (a partner document's vendor formats). */ formats?: string[] } = {},
+    lazy = false,
+  }: {
+    /** Further format names accepted as documentation (a partner document's vendor formats). */
+    formats?: string[];
+    /**
+     * Make each instance on first use rather than now. Each costs 5–10 ms (Ajv compiles its meta-schema to check
+     * the components): with lazy validators that moves out of the start-up path, and the response instance is
+     * never made where responses are not validated (production). Its errors then surface when a validator compiles.
+     */
+    lazy?: boolean;
+  } = {},
 ): DocumentAjv => {
   const openapi30 = !String(doc.openapi).startsWith('3.1');
   const base: Options = {
@@ -60,10 +70,27 @@ export const createDocumentAjv = (
     ajv.addSchema({ $id: docId, ...(components as object) });
     return ajv;
   };
+  const once = (opts: Options): (() => Ajv) => {
+    let made: Ajv | undefined;
+    return () => {
+      made ??= make(opts);
+      return made;
+    };
+  };
+  const json = once({ ...base, useDefaults: true });
+  const responses = once(base);
+  const params = once({ ...base, coerceTypes: 'array', useDefaults: true });
+  if (!lazy) for (const instance of [json, responses, params]) instance();
   return {
-    json: make({ ...base, useDefaults: true }),
-    responses: make(base),
-    params: make({ ...base, coerceTypes: 'array', useDefaults: true }),
+    get json() {
+      return json();
+    },
+    get responses() {
+      return responses();
+    },
+    get params() {
+      return params();
+    },
     docId,
     openapi30,
   };

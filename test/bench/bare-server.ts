@@ -3,16 +3,19 @@
  * with the same handlers and no validation. Listens on 127.0.0.1:$PORT and prints `listening` when ready.
  */
 import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 
 let nextId = 0;
 
 const app = new Hono();
-app.get('/api/bench/items/:id', async (c) => {
+const getItem = async (c: Context) => {
   const id = Number(c.req.param('id'));
   const verbose = c.req.query('verbose') === 'true';
   return c.json({ id, name: verbose ? `item ${id} (verbose)` : `item ${id}` });
-});
+};
+app.get('/api/bench/items/:id', getItem);
+// The gated operation's path, served the same way: the keyed rows compare the very same request line and headers.
+app.get('/api/bench/keyed/items/:id', getItem);
 app.post('/api/bench/items', async (c) => {
   const body = await c.req.json<{ name: string }>();
   nextId += 1;

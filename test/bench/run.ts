@@ -16,6 +16,8 @@ import { type Child, cpuTimeMs, freePort, httpRequest, ROOT, runCli, spawnNode, 
 import { findWrk, runWrk, type WrkResult, wrkVersion } from './wrk.js';
 
 const TARGET_RATIO = 0.85;
+/** Issue 3: the full pipeline (key, subscription, rate limit, validation, metering) against bare Hono. */
+const TARGET_KEYED_RATIO = 0.8;
 const TARGET_COLD_MS = 1500;
 
 const { values: opts } = parseArgs({
@@ -216,6 +218,10 @@ const checkEquivalent = async (bare: Server, sb: Server) => {
     if (anonymous.status !== 401 || keyed.status !== 200) {
       throw new Error(`the keyed operation answers ${anonymous.status} without a key and ${keyed.status} with one (expected 401, 200)`);
     }
+    const bareKeyed = await httpRequest(bare.base + KEYED_PATH, { headers: { 'x-api-key': sb.apiKey } });
+    if (bareKeyed.status !== 200 || bareKeyed.body !== keyed.body) {
+      throw new Error(`keyed answers differ: bare ${bareKeyed.status} ${bareKeyed.body}, switchboard ${keyed.status} ${keyed.body}`);
+    }
   }
 };
 
@@ -279,8 +285,8 @@ interface RouteFigures {
   ratio: number;
   /** bare CPU per request ÷ Switchboard CPU per request: the throughput ratio a CPU-bound server would show. */
   cpuRatio: number | null;
-  /** The same request on the gated operation with an API key (GET only). */
-  keyed?: Compared;
+  /** The same request on the gated operation with an API key (GET only), against bare Hono sent the same request. */
+  keyed?: Compared & { bare: Side; p99AddedMs: number };
   accessLogOn?: { rps: number; p99ms: number; cpuUsPerReq: number | null; ratio: number };
 }
 
@@ -295,9 +301,20 @@ const targetsOf = (route: 'get' | 'post', bare: Server, sb: Server): Target[] =>
     { side: 'bare', server: bare, path: GET_PATH },
     { side: 'switchboard', server: sb, path: GET_PATH },
   ];
-  if (sb.apiKey) targets.push({ side: 'keyed', server: sb, path: KEYED_PATH, headers: { 'x-api-key': sb.apiKey } });
+  if (sb.apiKey) {
+    // Bare Hono gets the very same request (path and key header) as the gated operation: its baseline.
+    targets.push({ side: 'bareKeyed', server: bare, path: KEYED_PATH, headers: { 'x-api-key': sb.apiKey } });
+    targets.push({ side: 'keyed', server: sb, path: KEYED_PATH, headers: { 'x-api-key': sb.apiKey } });
+  }
   return targets;
 };
+
+const keyedFigures = (keyed: Side, bare: Side) => ({
+  ...keyed,
+  ratio: round(keyed.rps / bare.rps, 3),
+  bare,
+  p99AddedMs: round(keyed.p99ms - bare.p99ms, 2),
+});
 
 const loadBench = async () => {
   progress('starting bare Hono and Switchboard (NODE_ENV=production, ACCESS_LOG=off, LOG_LEVEL=warn) …');
@@ -325,13 +342,14 @@ const loadBench = async () => {
     const b = summarize(results.get('bare') ?? []);
     const w = summarize(results.get('switchboard') ?? []);
     const keyed = results.get('keyed');
+    const bareKeyed = results.get('bareKeyed');
     figures[route] = {
       request: route === 'get' ? `GET ${GET_PATH}` : `POST ${POST_PATH} ${POST_BODY}`,
       bare: b,
       switchboard: w,
       ratio: round(w.rps / b.rps, 3),
       cpuRatio: b.cpuUsPerReq !== null && w.cpuUsPerReq ? round(b.cpuUsPerReq / w.cpuUsPerReq, 3) : null,
-      ...(keyed ? { keyed: { ...summarize(keyed), ratio: round(summarize(keyed).rps / b.rps, 3) } } : {}),
+      ...(keyed && bareKeyed ? { keyed: keyedFigures(summarize(keyed), summarize(bareKeyed)) } : {}),
     };
   }
   await stopServer(sb);
@@ -455,6 +473,14 @@ try {
       ]);
       if (f.keyed) {
         rows.push([
+          '  bare hono, same request with the key',
+          fmtInt(f.keyed.bare.rps),
+          f.keyed.bare.p99ms.toFixed(2),
+          '1.00',
+          cpu(f.keyed.bare.cpuUsPerReq),
+          f.keyed.bare.rounds.map((r) => fmtInt(r.rps)).join(' '),
+        ]);
+        rows.push([
           '  switchboard, API key (access gate)',
           fmtInt(f.keyed.rps),
           f.keyed.p99ms.toFixed(2),
@@ -479,6 +505,12 @@ try {
       const { ratio: r, cpuRatio } = load.figures[route];
       out.push(
         `${route.toUpperCase()}: switchboard/bare = ${r.toFixed(3)} by req/s (target >= ${TARGET_RATIO}: ${r >= TARGET_RATIO ? 'met' : 'NOT met'}), ${cpuRatio?.toFixed(3) ?? 'n/a'} by server CPU per request`,
+      );
+    }
+    const k = load.figures.get.keyed;
+    if (k) {
+      out.push(
+        `GET with an API key: switchboard/bare = ${k.ratio.toFixed(3)} by req/s (target >= ${TARGET_KEYED_RATIO}: ${k.ratio >= TARGET_KEYED_RATIO ? 'met' : 'NOT met'}), p99 added ${k.p99AddedMs.toFixed(2)} ms (target <= 1 ms: ${k.p99AddedMs <= 1 ? 'met' : 'NOT met'})`,
       );
     }
     out.push(`access logging: off for the median rounds; the ACCESS_LOG=on round wrote ${fmtInt(load.accessLines)} access lines`);
@@ -557,6 +589,13 @@ function stripRounds(f: RouteFigures) {
           cpuUsPerReq: f.keyed.cpuUsPerReq,
           ratio: f.keyed.ratio,
           roundsRps: f.keyed.rounds.map((r) => r.rps),
+          p99AddedMs: f.keyed.p99AddedMs,
+          bare: {
+            rps: f.keyed.bare.rps,
+            p99ms: f.keyed.bare.p99ms,
+            cpuUsPerReq: f.keyed.bare.cpuUsPerReq,
+            roundsRps: f.keyed.bare.rounds.map((r) => r.rps),
+          },
         }
       : null,
     accessLogOn: f.accessLogOn ?? null,

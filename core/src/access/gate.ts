@@ -134,27 +134,24 @@ const takeBudgets = (
   i: number,
   result: GateResult,
   now: number,
-  tightest: Tightest = { window: undefined, decision: undefined },
+  tightest?: Tightest,
 ): GateResult | Promise<GateResult> => {
   for (; i < windows.length; i++) {
     const decision = budget.take(windows[i], now);
     if (decision instanceof Promise) {
       const at = i;
-      return decision.then((d) => {
-        judge(windows[at], d, tightest);
-        return takeBudgets(budget, windows, at + 1, result, now, tightest);
-      });
+      const kept = tightest;
+      return decision.then((d) => takeBudgets(budget, windows, at + 1, result, now, judge(windows[at], d, kept)));
     }
-    judge(windows[i], decision, tightest);
+    tightest = judge(windows[i], decision, tightest);
   }
-  if (tightest.window !== undefined && tightest.decision !== undefined)
-    rateHeadersOf(tightest.window, tightest.decision, result.rateHeaders);
+  if (tightest !== undefined) rateHeadersOf(tightest.window, tightest.decision, result.rateHeaders);
   return result;
 };
 
 interface Tightest {
-  window: Window | undefined;
-  decision: Decision | undefined;
+  window: Window;
+  decision: Decision;
 }
 
 const rateHeadersOf = (window: Window, d: Decision, into: Record<string, string>): Record<string, string> => {
@@ -164,10 +161,10 @@ const rateHeadersOf = (window: Window, d: Decision, into: Record<string, string>
   return into;
 };
 
-/** Throws the window's 429 when it refused; otherwise keeps it if it has the least left so far. */
-const judge = (window: Window, d: Decision, tightest: Tightest): void => {
+/** Throws the window's 429 when it refused; otherwise the rate window with the least left so far. */
+const judge = (window: Window, d: Decision, tightest: Tightest | undefined): Tightest | undefined => {
   if (window.period === 'month') {
-    if (d.allowed) return;
+    if (d.allowed) return tightest;
     throw new HttpProblem(
       {
         status: 429,
@@ -189,8 +186,5 @@ const judge = (window: Window, d: Decision, tightest: Tightest): void => {
       { ...rateHeadersOf(window, d, {}), 'retry-after': String(d.resetSeconds) },
     );
   }
-  if (tightest.decision === undefined || d.remaining < tightest.decision.remaining) {
-    tightest.window = window;
-    tightest.decision = d;
-  }
+  return tightest === undefined || d.remaining < tightest.decision.remaining ? { window, decision: d } : tightest;
 };

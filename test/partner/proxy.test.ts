@@ -164,6 +164,23 @@ describe('a partner asset', () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it('refuses a path parameter that decodes to a slash or a dot segment, before the upstream', async () => {
+    const before = upstream.requests.length;
+    for (const id of ['..%2F..%2Fadmin', 'a%2Fb', 'a%5Cb']) {
+      const res = await platform.call('PUT', `/api/echo/items/${id}`, { json: { name: 'x' } });
+      expect(res.status, id).toBe(400);
+      const body = await res.json();
+      expect(body.code).toBe('VALIDATION_FAILED');
+      expect(body.errors[0].pointer).toMatch(/^\/path\//);
+    }
+    // An encoded dot segment is resolved by the URL parser before routing: no operation matches.
+    expect((await platform.call('PUT', '/api/echo/items/%2E%2E', { json: { name: 'x' } })).status).toBe(404);
+    expect(upstream.requests.length).toBe(before);
+    // An encoded character that is not a separator still goes through, encoded as sent.
+    expect((await platform.call('PUT', '/api/echo/items/a%2Cb', { json: { name: 'x' } })).status).toBe(207);
+    expect(upstream.last().url).toBe('/base/items/a%2Cb');
+  });
+
   it('streams a large response body through without buffering it', async () => {
     const res = await platform.call('GET', '/api/echo/large');
     expect(res.status).toBe(200);

@@ -71,6 +71,28 @@ const RETRY_STATUS = new Set([502, 503, 504]);
 const problem = (status: number, code: string, title: string, detail: string, headers?: Record<string, string>) =>
   new HttpProblem({ status, code, title, detail }, headers);
 
+/**
+ * A path parameter that decodes to a slash, a backslash or a dot segment would address another upstream path than the
+ * operation's once the upstream decodes it (`items/..%2F..%2Fadmin`): refused, since the platform forwards the path
+ * as the caller encoded it and only the document's operations are meant to be reachable.
+ */
+const unsafePathParam = (params: Record<string, unknown>): HttpProblem | undefined => {
+  for (const name in params) {
+    const value = params[name];
+    if (typeof value !== 'string') continue;
+    if (value.includes('/') || value.includes('\\') || value === '.' || value === '..') {
+      return new HttpProblem({
+        status: 400,
+        code: 'VALIDATION_FAILED',
+        title: 'Bad Request',
+        detail: `The path parameter '${name}' may not contain a slash, a backslash or be a dot segment.`,
+        errors: [{ pointer: `/path/${name}`, message: 'may not contain a slash, a backslash or be a dot segment' }],
+      });
+    }
+  }
+  return undefined;
+};
+
 const unavailable = (assetId: string, code: 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNREACHABLE', detail: string) =>
   problem(
     code === 'UPSTREAM_TIMEOUT' ? 504 : 502,
@@ -210,6 +232,8 @@ export const createProxy = ({ assetId, basePath, upstream, defaultTimeoutMs, log
 
   const proxy = async (input: PassthroughInput): Promise<Response> => {
     const { request } = input;
+    const unsafe = unsafePathParam(input.params);
+    if (unsafe) throw unsafe;
     if (requestBytes !== undefined && input.bodyBytes && input.bodyBytes.byteLength > requestBytes) {
       throw problem(413, 'PAYLOAD_TOO_LARGE', 'Payload Too Large', `The body is over this API's limit of ${requestBytes} bytes.`);
     }

@@ -141,11 +141,16 @@ export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions):
       return requestScope.run(assignRequestId(c, incoming), () => middlewareBody(c, next, incoming));
     },
     wrap(handler) {
-      // Without the access log nor a body to judge, the handler is called directly: the common GET.
+      // Without the access log, a request whose body is judged at once (none, or a Content-Length within the limit:
+      // the common GET and POST) goes straight to the handler, without another async frame around it.
       return function frontDoor(c) {
         const incoming = incomingOf(c);
         const id = assignRequestId(c, incoming);
-        if (!accessLog && (c.req.method === 'GET' || c.req.method === 'HEAD')) return requestScope.run(id, () => handler(c));
+        if (!accessLog) {
+          const verdict = judgeBody(c, incoming);
+          if (verdict === 'ok') return requestScope.run(id, () => handler(c));
+          if (verdict instanceof Response) return verdict;
+        }
         return requestScope.run(id, () => wrapped(c, handler, incoming));
       };
     },

@@ -141,9 +141,9 @@ const checkResponse = (op: CompiledOperation, result: HandlerResult) => {
 const send = (c: Context, op: CompiledOperation, result: HandlerResult): Response => {
   const { status, body, headers } = result;
   if (body === undefined || status === 204 || status === 304) return respond(c, null, status, headers);
-  const mediaType = responseSpecFor(op, status)?.mediaTypes[0];
-  if (mediaType && !isJsonMediaType(mediaType) && (typeof body === 'string' || body instanceof Uint8Array)) {
-    return respond(c, body, status, { 'content-type': mediaType, ...headers });
+  const spec = responseSpecFor(op, status);
+  if (spec?.raw && (typeof body === 'string' || body instanceof Uint8Array)) {
+    return respond(c, body, status, { 'content-type': spec.mediaTypes[0], ...headers });
   }
   return respondJson(c, body, status, headers);
 };

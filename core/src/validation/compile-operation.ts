@@ -55,7 +55,8 @@ export interface CompiledOperation {
   validateParams?: ValidateFunction;
   body: CompiledBody | null;
   /** Response validators by status (`200`, `4XX`, `default`); compiled only when response validation is on. */
-  responses: Map<string, { mediaTypes: string[]; validate?: ValidateFunction }>;
+  /** By status (`200`, `2XX`, `DEFAULT`); `raw` when the first declared media type is not JSON (sent as is). */
+  responses: Map<string, { mediaTypes: string[]; raw: boolean; validate?: ValidateFunction }>;
   /** The operation's `x-switchboard` settings. */
   settings: Record<string, unknown>;
   /** Compiles whatever is still compiled on first use (lazy mode); throws the `SCHEMA_COMPILE_FAILED` LoadError. */
@@ -223,14 +224,16 @@ export const compileOperation = (
     };
   }
 
-  const responses = new Map<string, { mediaTypes: string[]; validate?: ValidateFunction }>();
+  const responses = new Map<string, { mediaTypes: string[]; raw: boolean; validate?: ValidateFunction }>();
   for (const [status, raw] of Object.entries((op.responses as Record<string, unknown>) ?? {})) {
     const r = deref<{ content?: Record<string, { schema?: unknown }> }>(doc, raw as never) ?? {};
     const content = r.content ?? {};
     const jsonKey = Object.keys(content).find((m) => isJsonMediaType(m.split(';')[0].trim().toLowerCase()));
     const schema = jsonKey ? content[jsonKey].schema : undefined;
+    const mediaTypes = Object.keys(content).map((m) => m.split(';')[0].trim().toLowerCase());
     responses.set(status.toUpperCase(), {
-      mediaTypes: Object.keys(content).map((m) => m.split(';')[0].trim().toLowerCase()),
+      mediaTypes,
+      raw: mediaTypes.length > 0 && !isJsonMediaType(mediaTypes[0]),
       validate:
         compileResponses && schema
           ? later(() => compile('responses', schema, `${opPointer}/responses/${status}/content/${jsonKey?.replace(/\//g, '~1')}/schema`))

@@ -215,6 +215,8 @@ describe('over real HTTP', () => {
     const missing = await fetch(`${base}/nowhere`);
     const health = await fetch(`${base}/healthz`);
     for (const res of [ok, bad, missing, health]) expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // Each a different one (a per-process prefix and a counter).
+    expect(new Set([ok, bad, missing, health].map((r) => r.headers.get('x-request-id'))).size).toBe(4);
     expect(mine.headers.get('x-request-id')).toBe('trace-123');
     const unusable = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'no spaces allowed' } });
     expect(unusable.headers.get('x-request-id')).not.toBe('no spaces allowed');

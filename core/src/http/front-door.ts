@@ -3,7 +3,7 @@
  * id), the body size limit and, when on, the access log. One function rather than four Hono middlewares because
  * each middleware is another async frame per request; together they cost more than routing (docs/benchmarks.md).
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '@switchboard/sdk';
 import type { Context, Handler, MiddlewareHandler, Next } from 'hono';
@@ -39,10 +39,23 @@ export const incomingOf = (c: Context): IncomingMessage | undefined => (c.env as
 /** A request header (`name` lower-case), read cheaply on Node; see `headerOf`. */
 export const requestHeader = (c: Context, name: string): string | undefined => headerOf(c, incomingOf(c), name);
 
-/** Sets the request's id: the caller's X-Request-Id if usable, a fresh UUID otherwise. */
+/**
+ * A fresh request id, shaped like a UUID: 20 random hex digits drawn once per process, then a 12-digit counter. Unique
+ * across replicas and restarts (80 random bits per process) at a fraction of `randomUUID()`'s cost per request
+ * (which formats 16 fresh random bytes each time: about 0.2 µs, measured in docs/benchmarks.md). Not a secret:
+ * nothing is authorised by it.
+ */
+const PROCESS_PREFIX = randomBytes(10).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})$/, '$1-$2-$3-$4-');
+let requestCounter = 0;
+const nextRequestId = (): string => {
+  requestCounter = (requestCounter + 1) % 0x1000000000000;
+  return PROCESS_PREFIX + requestCounter.toString(16).padStart(12, '0');
+};
+
+/** Sets the request's id: the caller's X-Request-Id if usable, a fresh one otherwise. */
 const assignRequestId = (c: Context, incoming: IncomingMessage | undefined): string => {
   let id = headerOf(c, incoming, 'x-request-id');
-  if (id === undefined || !USABLE_ID.test(id)) id = randomUUID();
+  if (id === undefined || !USABLE_ID.test(id)) id = nextRequestId();
   c.set('requestId', id);
   return id;
 };

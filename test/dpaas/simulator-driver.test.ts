@@ -1,5 +1,5 @@
 /** The simulator against the shared driver contract (short delays), then what only the simulator has: delays and failure injection. */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDriver } from '../../plugins/dpaas/src/driver/create-driver.js';
 import { driverErrorReason } from '../../plugins/dpaas/src/driver/driver-error.js';
 import { SIMULATOR_OFFERINGS, SIMULATOR_TEMPLATES, SIMULATOR_ZONES } from '../../plugins/dpaas/src/simulator/simulator-catalogue.js';
@@ -97,6 +97,107 @@ describe('simulator specifics', () => {
     await expect(driver.getInstance(id)).rejects.toMatchObject({ kind: 'not-found' });
     expect((await driver.listInstances()).total).toBe(0);
     await driver.close();
+  });
+
+  describe('memory stays bounded in a long run', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+    /** Runs the fake clock until the operation ends (the simulator's delays and the poll's backoff are timers). */
+    const settle = async <T>(p: Promise<T>, ms = 100): Promise<T> => {
+      const r = p.then(
+        (v) => ({ v }),
+        (e: unknown) => ({ e }),
+      );
+      await vi.advanceTimersByTimeAsync(ms);
+      const x = await r;
+      if ('e' in x) throw x.e;
+      return x.v;
+    };
+
+    it('forgets finished jobs after their retention, keeps at most maxFinishedJobs, never a pending one', async () => {
+      vi.useFakeTimers();
+      const driver = createSimulatorDriver({ delays: { minMs: 5, maxMs: 10 }, jobRetentionMs: 60_000, maxFinishedJobs: 50 });
+      // The soak's pattern: create, then expunge, 300 times; each cycle is two jobs (600 in all).
+      const jobIds: string[] = [];
+      for (let n = 0; n < 300; n++) {
+        const op = await driver.createInstance({ ...base, name: `cycle-${n}` });
+        await settle(driver.waitForOperation(op));
+        const del = await driver.destroyInstance(op.resourceId as string, { expunge: true });
+        await settle(driver.waitForOperation(del));
+        jobIds.push(op.jobId, del.jobId);
+      }
+      await vi.advanceTimersByTimeAsync(100); // the expunged instances' final removal
+      expect(driver.control.sizes()).toEqual({ instances: 0, pendingJobs: 0, finishedJobs: 50, timers: 0, snapshots: 0 });
+      // The most recent are still readable, the oldest are gone as a provider's expired job would be.
+      expect((await driver.getOperation(jobIds[jobIds.length - 1])).status).toBe('succeeded');
+      await expect(driver.getOperation(jobIds[0])).rejects.toMatchObject({ kind: 'not-found' });
+
+      // Age, not only the count: a minute later the finished jobs are gone; a pending one stays.
+      const slow = createSimulatorDriver({ delays: { minMs: 120_000, maxMs: 120_000 }, jobRetentionMs: 60_000 });
+      // Starting a running instance is a no-op that ends at once.
+      const created = await slow.createInstance({ ...base, name: 'quick' });
+      await settle(slow.waitForOperation(created), 121_000);
+      const done = await slow.startInstance(created.resourceId as string);
+      expect(done.status).toBe('succeeded');
+      const pending = await slow.createInstance({ ...base, name: 'slow' });
+      await vi.advanceTimersByTimeAsync(61_000);
+      expect((await slow.getOperation(pending.jobId)).status).toBe('pending');
+      await expect(slow.getOperation(done.jobId)).rejects.toMatchObject({ kind: 'not-found' });
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect((await slow.getOperation(pending.jobId)).status).toBe('succeeded');
+      await driver.close();
+      await slow.close();
+    });
+
+    it('expunges a destroyed instance after expungeDelayMs unless it was recovered meanwhile', async () => {
+      vi.useFakeTimers();
+      const driver = createSimulatorDriver({ delays: { minMs: 5, maxMs: 10 }, expungeDelayMs: 60_000 });
+      const make = async (name: string) => {
+        const op = await driver.createInstance({ ...base, name });
+        await settle(driver.waitForOperation(op));
+        return op.resourceId as string;
+      };
+      const destroy = (id: string) => driver.destroyInstance(id).then((op) => settle(driver.waitForOperation(op)));
+      const gone = await make('gone');
+      const kept = await make('kept');
+      const again = await make('again');
+      await destroy(gone);
+      await destroy(kept);
+      await destroy(again);
+      expect((await driver.getInstance(gone)).state).toBe('deleted');
+      await driver.recoverInstance(kept);
+      // Destroyed, recovered, destroyed again 30 s later: the first destroy's expunge must not take it early.
+      await driver.recoverInstance(again);
+      await vi.advanceTimersByTimeAsync(30_000);
+      await destroy(again);
+      await vi.advanceTimersByTimeAsync(30_500);
+      await expect(driver.getInstance(gone)).rejects.toMatchObject({ kind: 'not-found' });
+      expect((await driver.getInstance(kept)).state).toBe('stopped');
+      expect((await driver.getInstance(again)).state).toBe('deleted');
+      await vi.advanceTimersByTimeAsync(30_000);
+      await expect(driver.getInstance(again)).rejects.toMatchObject({ kind: 'not-found' });
+      // Bounded: create and destroy (without expunge) 200 more; a day later none is left, and no timer.
+      for (let n = 0; n < 200; n++) await destroy(await make(`churn-${n}`));
+      expect(driver.control.sizes().instances).toBe(200 + 1);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(driver.control.sizes()).toMatchObject({ instances: 1, pendingJobs: 0, timers: 0 });
+      await driver.close();
+    });
+
+    it('expunges after a day by default, as CloudStack’s expunge.delay', async () => {
+      vi.useFakeTimers();
+      const driver = createSimulatorDriver({ delays: { minMs: 5, maxMs: 10 } });
+      const op = await driver.createInstance({ ...base, name: 'day' });
+      await settle(driver.waitForOperation(op));
+      const id = op.resourceId as string;
+      await settle(driver.destroyInstance(id).then((del) => driver.waitForOperation(del)));
+      await vi.advanceTimersByTimeAsync(86_400_000 - 1000);
+      expect((await driver.getInstance(id)).state).toBe('deleted');
+      await vi.advanceTimersByTimeAsync(2000);
+      await expect(driver.getInstance(id)).rejects.toMatchObject({ kind: 'not-found' });
+      await driver.close();
+    });
   });
 
   it('stops its timers on close: a pending operation stays pending', async () => {

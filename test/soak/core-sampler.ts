@@ -9,6 +9,12 @@ import type { SoakClient } from './soak-client.js';
 export interface CoreSample {
   rssMb: number;
   heapUsedMb: number;
+  /** V8's heap committed (all spaces), and its new (young) and old spaces, MB. */
+  heapTotalMb: number;
+  newSpaceMb: number;
+  oldSpaceMb: number;
+  /** Memory outside V8's heap that it accounts for (Buffers, ArrayBuffers), MB. */
+  externalMb: number;
   /** CPU time the core used so far, ms (user + system). */
   cpuMs: number;
   /** nodejs_eventloop_lag_p99_seconds, in ms (prom-client's histogram since the previous scrape). */
@@ -36,6 +42,9 @@ export const parseMetrics = (text: string): Map<string, number> => {
     const state = /state="([a-z_]+)"/.exec(labels)?.[1];
     const name = m[1] === 'switchboard_queue_messages' && state ? `${m[1]}:${state}` : m[1];
     sums.set(name, (sums.get(name) ?? 0) + value);
+    // V8's heap spaces (prom-client's nodejs_heap_space_size_*_bytes{space="new"|"old"|…}): kept apart too.
+    const space = /space="([a-z_]+)"/.exec(labels)?.[1];
+    if (space) sums.set(`${m[1]}:${space}`, value);
   }
   return sums;
 };
@@ -57,6 +66,10 @@ export const sampleCore = async (client: SoakClient, pid: number): Promise<CoreS
   return {
     rssMb: Number.isNaN(rss) ? rssFromProc(pid) : rss,
     heapUsedMb: mb('nodejs_heap_size_used_bytes'),
+    heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+    newSpaceMb: mb('nodejs_heap_space_size_total_bytes:new'),
+    oldSpaceMb: mb('nodejs_heap_space_size_total_bytes:old'),
+    externalMb: mb('nodejs_external_memory_bytes'),
     cpuMs: cpuTimeMs(pid) ?? Number.NaN,
     loopLagP99Ms: (m.get('nodejs_eventloop_lag_p99_seconds') ?? Number.NaN) * 1000,
     loopLagMaxMs: (m.get('nodejs_eventloop_lag_max_seconds') ?? Number.NaN) * 1000,

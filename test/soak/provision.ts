@@ -3,7 +3,6 @@
  * without practical limits and a subscription for each asset (admin API); FCM credentials and devices for push; the
  * dPaaS catalogue; and the seeded notes, sends and instances the mix starts from.
  */
-import { randomBytes } from 'node:crypto';
 import { serviceAccountFor } from '../support/service-account.js';
 import type { SoakClient, SoakRequest } from './soak-client.js';
 import type { MixSeed } from './traffic-mix.js';

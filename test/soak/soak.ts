@@ -1,11 +1,14 @@
 /**
  * @module The soak run of issue 9 (point 6): one real core process (production settings, notes + push + dpaas, the
  * push and dPaaS simulators) on a fresh MariaDB database and RabbitMQ virtual host when they answer; 20 s of
- * closed-loop mixed traffic at full speed measure its capacity; then an open loop at half that rate for SOAK_SECONDS
+ * closed-loop mixed traffic at full speed, plus the time to drain the queue work it left (push deliveries), measure
+ * its capacity; then an open loop at half that rate for SOAK_SECONDS
  * with the same mix, sampled every window: RSS and heap (from /metrics), latency p50/p99/max, throughput, errors.
- * Prints a table per window, start-vs-end RSS after the warm-up (and the medians per third that judge it), the p99
- * of the first and last thirds and a verdict; the last line of stdout is one JSON object with every figure. Exits 1
- * when the verdict fails.
+ * The live heap is measured over the inspector (the core runs with `--inspect=127.0.0.1:0`): a forced full collection,
+ * then the heap used, after the warm-up and at the end; "memory flat" is judged on it, since a sample of RSS or of the
+ * heap used sits anywhere on the collector's saw-tooth. Prints a table per window, RSS and the live heap after the
+ * warm-up and at the end (and the RSS medians per third), the p99 of the first and last thirds and a verdict; the last
+ * line of stdout is one JSON object with every figure. Exits 1 when the verdict fails.
  *
  *   npm run soak                                  # 10 minutes (about 12 with set-up and capacity)
  *   SOAK_SECONDS=60 npm run soak                  # a quick proof
@@ -13,7 +16,11 @@
  * Settings (env): SOAK_SECONDS (600), SOAK_WINDOW_SECONDS (30), SOAK_WARMUP_SECONDS (min(60, SOAK_SECONDS/3)),
  * SOAK_DB (sqlite|mariadb; default mariadb when 127.0.0.1:3306 answers), SOAK_QUEUE (rabbitmq|embedded; default
  * rabbitmq when amqp://guest:guest@127.0.0.1:5672 answers), SOAK_CLIENTS (32, closed loop), SOAK_CAPACITY_SECONDS
- * (20), SOAK_SHARE (0.5 of capacity), SOAK_RATE (calls/s; skips the capacity measurement).
+ * (20), SOAK_SHARE (0.5 of capacity), SOAK_RATE (calls/s; skips the capacity measurement), SOAK_HEAP_EVERY_SECONDS
+ * (live heap also every so often: each forced collection lowers RSS for a while), SOAK_HEAP_SNAPSHOTS (a directory:
+ * heap snapshots after the warm-up and at the end, for heap-diff.ts; they stall the core and raise its RSS for good,
+ * so not for a measured run), SOAK_CORE_NODE_OPTIONS (extra Node options for the core, e.g. --max-semi-space-size=4).
+ * The core inherits this process's environment, so MALLOC_ARENA_MAX=2 npm run soak applies to it.
  *
  * The load comes from this Node process (keep-alive http.Agent), not wrk: the mix is stateful (ids from answers feed
  * later calls, per-call expected statuses, Idempotency-Key replays) and the open loop needs a fixed arrival schedule,
@@ -25,6 +32,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { type CoreProcess, startCore } from '../support/core-process.js';
 import { type CoreSample, sampleCore } from './core-sampler.js';
 import { type DbProbe, type DbWindow, startDbProbe } from './db-probe.js';
+import { HeapSnapshots, inspectorUrl, type LiveHeap, measureLiveHeap } from './heap-probe.js';
 import { ASSETS, provision } from './provision.js';
 import { prepareBackends, type SoakBackends } from './soak-backends.js';
 import { SoakClient } from './soak-client.js';
@@ -46,7 +54,18 @@ const CLIENTS = num('SOAK_CLIENTS', 32);
 const CAPACITY_S = num('SOAK_CAPACITY_SECONDS', 20);
 const SHARE = num('SOAK_SHARE', 0.5);
 const FIXED_RATE = process.env.SOAK_RATE ? num('SOAK_RATE', 1) : null;
-/** Verdict thresholds: median RSS of the last third / first third, and p99 of the last third / first third. */
+/**
+ * Live heap (after a forced full collection) at the end of the warm-up and at the end; also every HEAP_EVERY_S when
+ * set (each forced collection also hands memory back to the system, so RSS after it is not what it would have been).
+ */
+const HEAP_EVERY_S = num('SOAK_HEAP_EVERY_SECONDS', SECONDS);
+/** Heap snapshots at the first and last live-heap measurement, for heap-diff.ts (they stall the core for seconds). */
+const SNAPSHOT_DIR = process.env.SOAK_HEAP_SNAPSHOTS || '';
+/**
+ * Verdict thresholds: live heap (after a full collection) at the end / after the warm-up; median RSS of the last third
+ * / first third (the verdict only when the live heap could not be measured); p99 of the last third / first third.
+ */
+const LIVE_RATIO_MAX = 1.1;
 const RSS_RATIO_MAX = 1.1;
 const P99_RATIO_MAX = 1.5;
 
@@ -136,6 +155,8 @@ try {
     SWITCHBOARD_PLUGIN_PUSH: JSON.stringify({ encryptionKey: randomBytes(32).toString('base64'), simulator: 'always' }),
     SWITCHBOARD_PLUGIN_DPAAS: JSON.stringify({ driver: 'simulator', simulator: { minDelayMs: 20, maxDelayMs: 200 } }),
     SWITCHBOARD_PLUGIN_NOTES: JSON.stringify({ maxNotesPerApp: 1_000_000 }),
+    // The inspector on a random local port, for the live-heap measurements (a full collection, then the heap used).
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0', process.env.SOAK_CORE_NODE_OPTIONS].filter(Boolean).join(' '),
   });
   const pid = core.child.pid as number;
   log(`core: ${core.url}, pid ${pid}, started in ${Math.round(performance.now() - t)} ms`);
@@ -167,7 +188,11 @@ try {
 
   // --- Capacity: closed loop, full speed ---------------------------------------------------------------------------
   let capacity: {
+    /** Calls per second the core sustains: the calls over the closed loop's time plus the queues' drain time. */
     rps: number;
+    /** Calls answered per second during the closed loop alone. */
+    answeredRps: number;
+    drainS: number;
     p50: number;
     p99: number;
     errors: number;
@@ -197,8 +222,16 @@ try {
     const cpu1 = (await sampleCore(client, pid)).cpuMs;
     const me = process.cpuUsage(me0);
     const all = capRecorder.between(0, Number.POSITIVE_INFINITY);
+    // The calls leave queue work behind (push deliveries): the capacity is the calls over the closed loop's time plus
+    // the time the core takes to drain what they queued. Answers alone overstate it once accepting a send is cheaper
+    // than delivering it: at half of 1 321 answers/s the delivery backlog grew without end (11 641 messages at 420 s).
+    const d0 = performance.now();
+    const after = await drainQueues(60_000);
+    const drainMs = performance.now() - d0;
     capacity = {
-      rps: all.count / (wallMs / 1000),
+      rps: all.count / ((wallMs + drainMs) / 1000),
+      answeredRps: all.count / (wallMs / 1000),
+      drainS: drainMs / 1000,
       p50: all.p50,
       p99: all.p99,
       errors: capRecorder.errors,
@@ -209,10 +242,9 @@ try {
     };
     rate = Math.max(1, Math.round(capacity.rps * SHARE));
     log(
-      `capacity: ${fmt(capacity.rps, 0)} calls/s (p50 ${fmt(all.p50)} ms, p99 ${fmt(all.p99)} ms, ${capacity.errors} errors); core CPU ${fmt(capacity.coreCpuPct, 0)}%, client CPU ${fmt(capacity.clientCpuPct, 0)}% of one core`,
+      `capacity: ${fmt(capacity.rps, 0)} calls/s with their queue work (${fmt(capacity.answeredRps, 0)} answered/s over ${CAPACITY_S} s, then ${fmt(capacity.drainS)} s to drain the queues to ${after.backlog} messages; p50 ${fmt(all.p50)} ms, p99 ${fmt(all.p99)} ms, ${capacity.errors} errors); core CPU ${fmt(capacity.coreCpuPct, 0)}%, client CPU ${fmt(capacity.clientCpuPct, 0)}% of one core`,
     );
-    const after = await drainQueues(60_000);
-    log(`queues drained to ${after.backlog} messages; dead letters ${after.dead}`);
+    log(`dead letters ${after.dead}`);
     await sleep(3000);
   } else {
     rate = FIXED_RATE;
@@ -227,6 +259,10 @@ try {
   dbProbe = await startDbProbe(backends.databaseUrl);
   const recorder = new Recorder();
   const windows: WindowRow[] = [];
+  const inspector = inspectorUrl(core.output());
+  if (!inspector) log('no inspector address in the core output: live heap not measured');
+  const liveHeaps: (LiveHeap & { endS: number })[] = [];
+  const snapshots = inspector && SNAPSHOT_DIR ? new HeapSnapshots(inspector) : null;
   let lastCpu = base.cpuMs;
   let lastMe = process.cpuUsage();
   let lastAt = recorder.t0;
@@ -254,9 +290,33 @@ try {
       lastMe = me;
       lastAt = now;
       log(
-        `  ${String(row.endS).padStart(4)} s  ${fmt(row.rps, 0)}/s  p50 ${fmt(row.p50)}  p99 ${fmt(row.p99)}  max ${fmt(row.max)} ms  errors ${row.errors}  RSS ${fmt(coreSample.rssMb)} MB  heap ${fmt(coreSample.heapUsedMb)} MB  core CPU ${fmt(row.coreCpuPct, 0)}%  backlog ${coreSample.backlog}  load ${fmt(row.load1, 2)}`,
+        `  ${String(row.endS).padStart(4)} s  ${fmt(row.rps, 0)}/s  p50 ${fmt(row.p50)}  p99 ${fmt(row.p99)}  max ${fmt(row.max)} ms  errors ${row.errors}  RSS ${fmt(coreSample.rssMb)} MB  heap ${fmt(coreSample.heapUsedMb)}/${fmt(coreSample.heapTotalMb)} MB  core CPU ${fmt(row.coreCpuPct, 0)}%  backlog ${coreSample.backlog}  load ${fmt(row.load1, 2)}`,
       );
       if (row.db && row.db.longestMs >= 500) log(`         longest database statement ${row.db.longestMs} ms: ${row.db.longest}`);
+      const last = next + WINDOW_S * 1000 > endAt + 1;
+      if (
+        inspector &&
+        row.endS >= WARMUP_S &&
+        (!liveHeaps.length || row.endS - liveHeaps[liveHeaps.length - 1].endS >= HEAP_EVERY_S || last)
+      ) {
+        const lh = await measureLiveHeap(inspector).catch((e: Error) => {
+          log(`         live heap: ${e.message}`);
+          return null;
+        });
+        if (lh) {
+          liveHeaps.push({ endS: row.endS, ...lh });
+          log(
+            `         live heap after a full collection ${fmt(lh.liveMb)} MB (collection ${fmt(lh.gcMs, 0)} ms); heap committed ${fmt(lh.heapTotalMb)} MB, old space ${fmt(lh.spaces.old_space?.sizeMb)}, new space ${fmt(lh.spaces.new_space?.sizeMb)} MB; external ${fmt(lh.externalMb)} MB; RSS ${fmt(lh.rssMb)} MB`,
+          );
+        }
+        if (snapshots && (liveHeaps.length === 1 || last)) {
+          const file = `${SNAPSHOT_DIR}/soak-${pid}-${String(row.endS).padStart(5, '0')}s.heapsnapshot`;
+          const t0 = performance.now();
+          await snapshots.take(file);
+          log(`         heap snapshot ${file} (${fmt((performance.now() - t0) / 1000)} s)`);
+          if (last) snapshots.close();
+        }
+      }
       next += WINDOW_S * 1000;
     }
   })();
@@ -303,13 +363,17 @@ try {
     heapFloorLast: Math.min(...lastThird.map((w) => w.core.heapUsedMb)),
   };
   const rssMedianRatio = thirdsMem.rssLast / thirdsMem.rssFirst;
+  const liveStart = liveHeaps[0];
+  const liveEnd = liveHeaps.length > 1 ? liveHeaps[liveHeaps.length - 1] : undefined;
+  const liveRatio = liveStart && liveEnd ? liveEnd.liveMb / liveStart.liveMb : Number.NaN;
   const heapFloorRatio = thirdsMem.heapFloorLast / thirdsMem.heapFloorFirst;
   const p99Ratio = thirds[2].p99 / thirds[0].p99;
   const totalErrors = recorder.errors;
   /** Each criterion, true when met. */
   const pass = {
     noErrors: totalErrors === 0,
-    memoryFlat: rssMedianRatio <= RSS_RATIO_MAX,
+    // On the live heap after a full collection; on RSS only when the live heap could not be measured.
+    memoryFlat: Number.isFinite(liveRatio) ? liveRatio <= LIVE_RATIO_MAX : rssMedianRatio <= RSS_RATIO_MAX,
     p99Stable: p99Ratio <= P99_RATIO_MAX,
     noDeadLetters: drained.dead === 0,
   };
@@ -321,7 +385,7 @@ try {
   out.push(`before: ${machine.uptimeBefore}`, `after:  ${machine.uptimeAfter}`);
   if (capacity) {
     out.push(
-      `capacity (closed loop, ${CLIENTS} clients, ${CAPACITY_S} s): ${fmt(capacity.rps, 0)} calls/s, p50 ${fmt(capacity.p50)} ms, p99 ${fmt(capacity.p99)} ms, ${capacity.errors} errors; core ${fmt(capacity.coreCpuPct, 0)}% CPU (${fmt(capacity.coreCpuUsPerCall, 0)} µs per call), client ${fmt(capacity.clientCpuPct, 0)}% CPU, load ${fmt(capacity.load1, 2)}`,
+      `capacity (closed loop, ${CLIENTS} clients, ${CAPACITY_S} s, then the queues drained in ${fmt(capacity.drainS)} s): ${fmt(capacity.rps, 0)} calls/s (${fmt(capacity.answeredRps, 0)} answered/s), p50 ${fmt(capacity.p50)} ms, p99 ${fmt(capacity.p99)} ms, ${capacity.errors} errors; core ${fmt(capacity.coreCpuPct, 0)}% CPU (${fmt(capacity.coreCpuUsPerCall, 0)} µs per call), client ${fmt(capacity.clientCpuPct, 0)}% CPU, load ${fmt(capacity.load1, 2)}`,
     );
   }
   out.push(
@@ -338,6 +402,7 @@ try {
       'errors',
       'RSS MB',
       'heap MB',
+      'heap total MB',
       'core CPU %',
       'client CPU %',
       'loop lag p99/max ms',
@@ -359,6 +424,7 @@ try {
       String(w.errors),
       fmt(w.core.rssMb),
       fmt(w.core.heapUsedMb),
+      fmt(w.core.heapTotalMb),
       fmt(w.coreCpuPct, 0),
       fmt(w.clientCpuPct, 0),
       `${fmt(w.core.loopLagP99Ms)}/${fmt(w.core.loopLagMaxMs, 0)}`,
@@ -397,9 +463,24 @@ try {
     `RSS after the ${WARMUP_S} s warm-up ${fmt(rssStart)} MB, at the end ${fmt(rssEnd)} MB: ratio ${fmt(rssRatio, 3)}, slope ${fmt(slope, 2)} MB/min`,
   );
   out.push(`heap used after the warm-up ${fmt(heapStart)} MB, at the end ${fmt(heapEnd)} MB; RSS before the soak ${fmt(base.rssMb)} MB`);
+  const firstSample = afterWarmup[0]?.core;
+  const lastSampleMem = windows[windows.length - 1]?.core;
+  if (firstSample && lastSampleMem)
+    out.push(
+      `RSS = V8 heap committed + the rest: after the warm-up ${fmt(firstSample.rssMb)} = ${fmt(firstSample.heapTotalMb)} (new space ${fmt(firstSample.newSpaceMb)}, old space ${fmt(firstSample.oldSpaceMb)}) + ${fmt(firstSample.rssMb - firstSample.heapTotalMb)} MB; at the end ${fmt(lastSampleMem.rssMb)} = ${fmt(lastSampleMem.heapTotalMb)} (new space ${fmt(lastSampleMem.newSpaceMb)}, old space ${fmt(lastSampleMem.oldSpaceMb)}) + ${fmt(lastSampleMem.rssMb - lastSampleMem.heapTotalMb)} MB`,
+    );
   out.push(
     `first third after the warm-up → last third: RSS median ${fmt(thirdsMem.rssFirst)} → ${fmt(thirdsMem.rssLast)} MB (${fmt(rssMedianRatio, 3)}), heap floor ${fmt(thirdsMem.heapFloorFirst)} → ${fmt(thirdsMem.heapFloorLast)} MB (${fmt(heapFloorRatio, 3)})`,
   );
+  const liveLine = (l: LiveHeap & { endS: number }) =>
+    `${fmt(l.liveMb)} MB at ${l.endS} s (heap committed ${fmt(l.heapTotalMb)} MB: old space ${fmt(l.spaces.old_space?.sizeMb)}, new space ${fmt(l.spaces.new_space?.sizeMb)}, code ${fmt(l.spaces.code_space?.sizeMb)}, large objects ${fmt(l.spaces.large_object_space?.sizeMb)}; external ${fmt(l.externalMb)} MB; RSS right after ${fmt(l.rssMb)} MB; collection ${fmt(l.gcMs, 0)} ms)`;
+  if (liveStart && liveEnd)
+    out.push(
+      `live heap after a full collection: after the warm-up ${liveLine(liveStart)}`,
+      `                                   at the end ${liveLine(liveEnd)}`,
+      `                                   end/start ${fmt(liveRatio, 3)}, ${fmt(liveEnd.liveMb - liveStart.liveMb, 2)} MB${liveHeaps.length > 2 ? `; all: ${liveHeaps.map((l) => `${l.endS} s ${fmt(l.liveMb)}`).join(', ')} MB` : ''}`,
+    );
+  else out.push('live heap after a full collection: not measured (no inspector address)');
   const lastSample = windows[windows.length - 1]?.core;
   const soakCpuUsPerCall = lastSample ? ((lastSample.cpuMs - base.cpuMs) * 1000) / recorder.latency.length : Number.NaN;
   out.push(`core CPU during the soak: ${fmt(soakCpuUsPerCall, 0)} µs per call (push deliveries and jobs included)`);
@@ -433,7 +514,9 @@ try {
   out.push('');
   out.push(`verdict: errors ${totalErrors} → ${pass.noErrors ? 'OK' : 'FAIL'}`);
   out.push(
-    `verdict: RSS median last/first third ${fmt(rssMedianRatio, 3)} (≤ ${RSS_RATIO_MAX}; end/start ${fmt(rssRatio, 3)}) → ${pass.memoryFlat ? 'flat' : 'NOT flat'}`,
+    Number.isFinite(liveRatio)
+      ? `verdict: live heap after a full collection end/start ${fmt(liveRatio, 3)} (≤ ${LIVE_RATIO_MAX}; ${fmt(liveStart?.liveMb ?? Number.NaN)} → ${fmt(liveEnd?.liveMb ?? Number.NaN)} MB; RSS ${fmt(rssStart)} → ${fmt(rssEnd)} MB, median last/first third ${fmt(rssMedianRatio, 3)}) → ${pass.memoryFlat ? 'flat' : 'NOT flat'}`
+      : `verdict: RSS median last/first third ${fmt(rssMedianRatio, 3)} (≤ ${RSS_RATIO_MAX}; end/start ${fmt(rssRatio, 3)}; live heap not measured) → ${pass.memoryFlat ? 'flat' : 'NOT flat'}`,
   );
   out.push(`verdict: p99 last/first third ${fmt(p99Ratio, 2)} (≤ ${P99_RATIO_MAX}) → ${pass.p99Stable ? 'stable' : 'NOT stable'}`);
   out.push(`verdict: dead letters ${drained.dead} → ${pass.noDeadLetters ? 'OK' : 'FAIL'}`);
@@ -452,6 +535,8 @@ try {
     backends: { database: backends.database, queue: backends.queueNote },
     capacity: capacity && {
       rps: round(capacity.rps, 0),
+      answeredRps: round(capacity.answeredRps, 0),
+      drainS: round(capacity.drainS),
       p50: round(capacity.p50),
       p99: round(capacity.p99),
       errors: capacity.errors,
@@ -482,6 +567,21 @@ try {
       floorLastThird: round(thirdsMem.heapFloorLast),
       floorRatio: round(heapFloorRatio, 3),
     },
+    liveHeapMb: {
+      start: liveStart ? round(liveStart.liveMb, 2) : null,
+      end: liveEnd ? round(liveEnd.liveMb, 2) : null,
+      ratio: round(liveRatio, 3),
+      measurements: liveHeaps.map((l) => ({
+        endS: l.endS,
+        liveMb: round(l.liveMb, 2),
+        heapTotalMb: round(l.heapTotalMb),
+        oldSpaceMb: round(l.spaces.old_space?.sizeMb ?? Number.NaN),
+        newSpaceMb: round(l.spaces.new_space?.sizeMb ?? Number.NaN),
+        externalMb: round(l.externalMb),
+        rssAfterMb: round(l.rssMb),
+        gcMs: round(l.gcMs, 0),
+      })),
+    },
     p99ByThird: thirds.map((t) => round(t.p99)),
     p99Ratio: round(p99Ratio, 2),
     windows: windows.map((w) => ({
@@ -493,6 +593,9 @@ try {
       errors: w.errors,
       rssMb: round(w.core.rssMb),
       heapMb: round(w.core.heapUsedMb),
+      heapTotalMb: round(w.core.heapTotalMb),
+      newSpaceMb: round(w.core.newSpaceMb),
+      externalMb: round(w.core.externalMb),
       coreCpuPct: round(w.coreCpuPct, 0),
       loopLagMaxMs: round(w.core.loopLagMaxMs, 0),
       noDbP99: round(w.noDbP99),

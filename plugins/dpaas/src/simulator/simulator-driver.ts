@@ -27,7 +27,17 @@ export interface SimulatorOptions {
   backoff?: Backoff;
   /** For reproducible failure injection. */
   random?: () => number;
+  /**
+   * How long a destroyed (not expunged) instance stays recoverable before the simulator expunges it, ms; default one
+   * day, CloudStack's `expunge.delay`.
+   */
+  expungeDelayMs?: number;
+  /** How long a finished job stays readable with `getOperation`, ms (default 5 minutes), and how many at most (10,000). */
+  jobRetentionMs?: number;
+  maxFinishedJobs?: number;
 }
+
+export const DEFAULT_EXPUNGE_DELAY_MS = 86_400_000;
 
 /** Knobs for tests, demos and operators: what a provider's admin could do behind the platform's back. */
 export interface SimulatorControl {
@@ -37,6 +47,8 @@ export interface SimulatorControl {
   setInstanceState(id: string, state: InstanceState): void;
   /** Out-of-band: the instance disappears. */
   removeInstance(id: string): void;
+  /** What the simulator holds in memory: instances, jobs pending and finished, timers (to show they stay bounded). */
+  sizes(): { instances: number; pendingJobs: number; finishedJobs: number; timers: number; snapshots: number };
 }
 
 export interface SimulatorDriver extends ComputeDriver {
@@ -55,6 +67,9 @@ export const createSimulatorDriver = ({
   limits = {},
   backoff = { initialMs: Math.max(10, delays.minMs / 2), maxMs: 1000, factor: 1.5 },
   random = Math.random,
+  expungeDelayMs = DEFAULT_EXPUNGE_DELAY_MS,
+  jobRetentionMs,
+  maxFinishedJobs,
 }: SimulatorOptions = {}): SimulatorDriver => {
   const state: SimState = {
     instances: new Map(),
@@ -65,10 +80,14 @@ export const createSimulatorDriver = ({
     failures: { ...failures },
     limits: { ...limits },
     nextIp: 10,
+    expungeDelayMs,
   };
   const group = defaultFirewallGroup();
   state.groups.set(group.id, group);
-  const jobs = createSimulatorJobs(() => delays.minMs + random() * Math.max(0, delays.maxMs - delays.minMs));
+  const jobs = createSimulatorJobs(() => delays.minMs + random() * Math.max(0, delays.maxMs - delays.minMs), {
+    retentionMs: jobRetentionMs,
+    maxFinished: maxFinishedJobs,
+  });
   const ctx = createSimContext(state, jobs, random);
 
   const getOperation = async (jobId: string) => jobs.get(jobId);
@@ -97,6 +116,16 @@ export const createSimulatorDriver = ({
       removeInstance: (id) => {
         ctx.instance(id);
         state.instances.delete(id);
+      },
+      sizes: () => {
+        const j = jobs.size();
+        return {
+          instances: state.instances.size,
+          pendingJobs: j.pending,
+          finishedJobs: j.finished,
+          timers: j.timers,
+          snapshots: state.snapshots.size,
+        };
       },
     },
   };

@@ -38,6 +38,7 @@ const counted = (i: Instance) => !['deleted', 'deleting', 'error'].includes(i.st
 
 export const createSimulatorInstances = (ctx: SimContext): InstancePart => {
   const { state, jobs } = ctx;
+  let expungeTokens = 0;
   const result = (i: SimInstance) => ({ type: 'instance' as const, instance: ctx.view(i) });
   /** The live record at the end of a job; gone if someone removed it meanwhile. */
   const still = (id: string) => ctx.instance(id);
@@ -168,6 +169,16 @@ export const createSimulatorInstances = (ctx: SimContext): InstancePart => {
         const live = setState(still(id), purge ? 'deleting' : 'deleted');
         // The record lingers in `deleting` for a moment, as an expunging VM does.
         if (purge) jobs.later(() => remove(id), 0.25);
+        else {
+          // As CloudStack's expunge thread does after `expunge.delay`: a destroyed instance nobody recovered goes
+          // for good. Without it every destroyed instance would stay in memory for the life of the process.
+          const token = ++expungeTokens;
+          live.expungeToken = token;
+          jobs.after(state.expungeDelayMs, () => {
+            const now = state.instances.get(id);
+            if (now?.state === 'deleted' && now.expungeToken === token) remove(id);
+          });
+        }
         return result(live);
       });
     },

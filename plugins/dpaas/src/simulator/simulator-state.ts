@@ -20,6 +20,8 @@ export interface SimulatorLimits {
 
 export interface SimInstance extends Instance {
   rootVolumeId: string;
+  /** Set by each destroy (without expunge): the expunge due `expungeDelayMs` later runs only if it is still the last. */
+  expungeToken?: number;
 }
 
 export interface SimTemplate extends Template {
@@ -37,6 +39,8 @@ export interface SimState {
   failures: SimulatorFailures;
   limits: SimulatorLimits;
   nextIp: number;
+  /** How long a destroyed instance stays recoverable before the simulator expunges it, ms. */
+  expungeDelayMs: number;
 }
 
 export interface SimContext {
@@ -58,7 +62,7 @@ export const createSimContext = (state: SimState, jobs: SimulatorJobs, random: (
     if (!found) throw notFound('instance', id, { provider: 'simulator' });
     return found;
   },
-  view: ({ rootVolumeId: _, ...instance }) => structuredClone(instance),
+  view: ({ rootVolumeId: _, expungeToken: __, ...instance }) => structuredClone(instance),
 });
 
 export const wrongState = (instance: Instance, action: string, needs: string) =>

@@ -45,7 +45,9 @@ export const requestHeader = (c: Context, name: string): string | undefined => h
  * (which formats 16 fresh random bytes each time: about 0.2 µs, measured in docs/benchmarks.md). Not a secret:
  * nothing is authorised by it.
  */
-const PROCESS_PREFIX = randomBytes(10).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})$/, '$1-$2-$3-$4-');
+const PROCESS_PREFIX = randomBytes(10)
+  .toString('hex')
+  .replace(/^(.{8})(.{4})(.{4})(.{4})$/, '$1-$2-$3-$4-');
 let requestCounter = 0;
 const nextRequestId = (): string => {
   requestCounter = (requestCounter + 1) % 0x1000000000000;

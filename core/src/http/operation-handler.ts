@@ -89,7 +89,18 @@ const readBody = async (c: Context, op: CompiledOperation): Promise<unknown> => 
     const raw = type.startsWith('text/') ? await c.req.text() : await c.req.arrayBuffer();
     return (typeof raw === 'string' ? raw.length : raw.byteLength) === 0 ? noBody(spec) : raw;
   }
-  const text = await c.req.text();
+  return parseJsonBody(await c.req.text(), spec);
+};
+
+/**
+ * The common body, `Content-Type: application/json` exactly, on an operation that takes it: `serve` awaits its text
+ * itself, one async frame fewer than `readBody` per call (measured: docs/benchmarks.md).
+ */
+const isPlainJson = (c: Context, spec: CompiledBody): boolean =>
+  mayHaveBody(c) && requestHeader(c, 'content-type') === 'application/json' && accepts(spec.mediaTypes, 'application/json');
+
+/** Parses, validates and checks a JSON body's text. */
+const parseJsonBody = (text: string, spec: CompiledBody): unknown => {
   if (text === '') return noBody(spec);
   let body: unknown;
   try {
@@ -314,7 +325,8 @@ const serve = async (
     const bytes =
       passthrough && c.req.method !== 'GET' && c.req.method !== 'HEAD' && mayHaveBody(c) ? await c.req.arrayBuffer() : undefined;
     // No await without a body: each is a trip through the microtask queue.
-    const body = op.body ? await readBody(c, op) : undefined;
+    const body =
+      op.body === null ? undefined : isPlainJson(c, op.body) ? parseJsonBody(await c.req.text(), op.body) : await readBody(c, op);
     const ctx = passthrough
       ? new PassthroughContextImpl(c, input.path, input.query, input.headers, body, c.req.raw, bytes?.byteLength ? bytes : undefined)
       : new RequestContextImpl(c, input.path, input.query, input.headers, body);

@@ -164,6 +164,26 @@ describe.each(backends)('push delivery on $name', (backend) => {
     expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
+  it('treats racing requests with the same Idempotency-Key as one send for a device list too (one statement on MariaDB)', async () => {
+    const [device] = await register(platform, [{ platform: 'android', token: 'and-idem-list' }]);
+    const body = { target: { deviceIds: [device.id] }, notification: { title: 'once', data: { n: 1 } } };
+    const key = { 'idempotency-key': `k-list-${backend.name}` };
+    const racing = await Promise.all(
+      Array.from({ length: 3 }, () => call<{ id: string; duplicate: boolean; recipients: number }>('POST', '/sends', body, key)),
+    );
+    expect(racing.map((r) => r.status)).toEqual([202, 202, 202]);
+    expect(new Set(racing.map((r) => r.body.id)).size).toBe(1);
+    expect(racing.filter((r) => !r.body.duplicate)).toHaveLength(1);
+    const report = await settledReport(platform, racing[0].body.id);
+    expect(report).toMatchObject({ status: 'completed', totals: { recipients: 1, delivered: 1 } });
+    expect(fakes.fcm.deliveredCount('and-idem-list')).toBe(1);
+    // The row written in one statement reads back as the ORM writes it: the JSON target, the times.
+    const listed = await call<{ items: { id: string; target: unknown; createdAt: string; sendAt: string | null }[] }>('GET', '/sends');
+    const row = listed.body.items.find((s) => s.id === racing[0].body.id);
+    expect(row).toMatchObject({ target: body.target, sendAt: null });
+    expect(Math.abs(Date.parse(row?.createdAt ?? '') - Date.now())).toBeLessThan(60_000);
+  });
+
   it('holds a scheduled send until its time, and a cancelled one forever', async () => {
     await register(platform, [{ platform: 'android', token: 'and-later', userId: 'u-later' }]);
     const soon = new Date(Date.now() + 1500).toISOString();

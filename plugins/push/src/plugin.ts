@@ -12,10 +12,14 @@ import { releaseDueChunks } from './jobs/release-due-chunks.js';
 import { CreatePushTables } from './migrations/create-push-tables.js';
 import type { PushConfig } from './push-config.js';
 import { closeRuntime, runtimeFor } from './runtime.js';
+import { startReplicaTrace } from './sends/accept-trace.js';
+import { drainAfterAccept } from './sends/after-accept.js';
 import { deliverChunk } from './workers/deliver-chunk.js';
 import { deliverWebhook } from './workers/deliver-webhook.js';
 
 export type { PushConfig } from './push-config.js';
+
+let stopTrace = () => {};
 
 export default definePlugin<operations>()({
   manifest: new URL('../openapi.yaml', import.meta.url),
@@ -31,8 +35,14 @@ export default definePlugin<operations>()({
   },
   handlers: pushHandlers,
   // Fails the asset's start in production without an encryption key, rather than at the first upload.
-  start: ({ config, log }) => {
+  start: ({ config, log, db }) => {
     runtimeFor(config, log);
+    stopTrace = startReplicaTrace(db, log);
   },
-  stop: ({ config }) => closeRuntime(config),
+  stop: async ({ config }) => {
+    stopTrace();
+    // Publishes of sends accepted just before the shutdown (their outbox is committed either way).
+    await drainAfterAccept();
+    await closeRuntime(config);
+  },
 });

@@ -9,12 +9,10 @@
  * await fetch(`${fleet.proxyUrl}/admin/v1/assets`, { headers: { authorization: `Bearer ${fleet.adminToken}` } });
  * await fleet.stop();
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { createRabbitVhost } from '../background/rabbit.js';
 import { FAKE_CATALOGUE, type FakeCloudStack, startFakeCloudStack } from '../fakes/cloudstack/index.js';
@@ -23,8 +21,6 @@ import { type EchoUpstream, startEchoUpstream } from '../partner/echo-upstream.j
 import { createMariaDbDatabase, mariaDbUnavailable } from '../support/backends.js';
 import { type CoreProcess, startCore } from '../support/core-process.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './round-robin-proxy.js';
-
-const run = promisify(execFile);
 
 /** The simulator's fixed catalogue (plugins/dpaas/src/simulator/simulator-catalogue.ts). */
 const SIMULATOR_CATALOGUE = {

@@ -81,13 +81,12 @@ export interface AccessStateOptions {
 export class AccessState {
   private version = -1;
   private readonly keys = new LookupCache<KeyRecord | null>();
-  private readonly subscriptions = new LookupCache<SubscriptionRecord | null>();
   /**
-   * Loaded subscriptions by app, then asset: what the request path reads. Two lookups with ids whose hashes V8 keeps,
-   * where the LookupCache's joined key would be a new string to build and hash on every call.
+   * Subscriptions by app, then asset (a loaded record, or the one query concurrent misses share): two lookups with ids
+   * whose hashes V8 keeps, where a joined key would be a new string to build and hash on every call.
    */
-  private loadedSubscriptions = new Map<string, Map<string, SubscriptionRecord | null>>();
-  private loadedSubscriptionCount = 0;
+  private subscriptions = new Map<string, Map<string, SubscriptionRecord | null | Promise<SubscriptionRecord | null>>>();
+  private subscriptionCount = 0;
   /**
    * Keys whose secret was verified, by the whole presented key, so a warm call neither parses nor hashes. A lookup
    * hashes the presented string whatever it is, so its timing says nothing about a stored secret. Emptied on every
@@ -131,9 +130,8 @@ export class AccessState {
     }
     this.disabled = disabled;
     this.keys.clear();
-    this.subscriptions.clear();
-    this.loadedSubscriptions = new Map();
-    this.loadedSubscriptionCount = 0;
+    this.subscriptions = new Map();
+    this.subscriptionCount = 0;
     this.verified = new Map();
     this.version = version;
     await this.writeLastUsed();
@@ -179,39 +177,37 @@ export class AccessState {
 
   /** The app's subscription to the asset, with its plan's limits, synchronously once cached. */
   findSubscription(appId: string, assetId: string): SubscriptionRecord | null | Promise<SubscriptionRecord | null> {
-    const loaded = this.loadedSubscriptions.get(appId)?.get(assetId);
-    if (loaded !== undefined) return loaded;
-    const found = this.subscriptions.get(`${appId}:${assetId}`, () => this.loadSubscription(appId, assetId));
-    if (!(found instanceof Promise)) {
-      this.rememberSubscription(this.loadedSubscriptions, appId, assetId, found);
-      return found;
+    const hit = this.subscriptions.get(appId)?.get(assetId);
+    if (hit !== undefined) return hit;
+    if (this.subscriptionCount >= MAX_CACHED) {
+      this.subscriptions = new Map();
+      this.subscriptionCount = 0;
     }
-    // Remembered only if no change emptied the caches meanwhile (the answer may predate it).
-    const into = this.loadedSubscriptions;
-    return found.then((sub) => {
-      this.rememberSubscription(into, appId, assetId, sub);
-      return sub;
-    });
-  }
-
-  private rememberSubscription(
-    into: Map<string, Map<string, SubscriptionRecord | null>>,
-    appId: string,
-    assetId: string,
-    sub: SubscriptionRecord | null,
-  ): void {
-    if (into !== this.loadedSubscriptions) return;
-    if (this.loadedSubscriptionCount >= MAX_CACHED) {
-      this.loadedSubscriptions = new Map();
-      this.loadedSubscriptionCount = 0;
-    }
-    let byAsset = this.loadedSubscriptions.get(appId);
+    // Kept only in the map it was asked for: a change that emptied the caches meanwhile drops the (older) answer.
+    const into = this.subscriptions;
+    let byAsset = into.get(appId);
     if (byAsset === undefined) {
       byAsset = new Map();
-      this.loadedSubscriptions.set(appId, byAsset);
+      into.set(appId, byAsset);
     }
-    if (!byAsset.has(assetId)) this.loadedSubscriptionCount++;
-    byAsset.set(assetId, sub);
+    const slot = byAsset;
+    const pending: Promise<SubscriptionRecord | null> = this.loadSubscription(appId, assetId).then(
+      (sub) => {
+        if (slot.get(assetId) === pending) slot.set(assetId, sub);
+        return sub;
+      },
+      (err) => {
+        // A failed query is not cached.
+        if (slot.get(assetId) === pending) {
+          slot.delete(assetId);
+          if (into === this.subscriptions) this.subscriptionCount--;
+        }
+        throw err;
+      },
+    );
+    slot.set(assetId, pending);
+    this.subscriptionCount++;
+    return pending;
   }
 
   private async loadSubscription(appId: string, assetId: string): Promise<SubscriptionRecord | null> {

@@ -127,11 +127,12 @@ export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions):
     c: Context,
     handler: (c: Context) => Response | Promise<Response>,
     incoming: IncomingMessage | undefined,
+    judged?: 'stream',
   ): Promise<Response> => {
     const started = accessLog ? performance.now() : 0;
     let status = 500;
     try {
-      const verdict = judgeBody(c, incoming);
+      const verdict = judged ?? judgeBody(c, incoming);
       let res: Response;
       if (verdict instanceof Response) res = verdict;
       else if (verdict === 'stream') {
@@ -165,6 +166,8 @@ export const frontDoor = ({ log, accessLog, bodyLimitBytes }: FrontDoorOptions):
           const verdict = judgeBody(c, incoming);
           if (verdict === 'ok') return requestScope.run(id, () => handler(c));
           if (verdict instanceof Response) return verdict;
+          // A chunked body: judged already, measured while it streams.
+          return requestScope.run(id, () => wrapped(c, handler, incoming, verdict));
         }
         return requestScope.run(id, () => wrapped(c, handler, incoming));
       };
